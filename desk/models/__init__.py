@@ -1,0 +1,22 @@
+"""All models, importable from one place (and registered on ``Base.metadata``)."""
+from .agent import ROLES, Agent, ApiToken, Queue, agent_queue
+from .base import Base, utcnow
+from .customer import IDENTITY_KINDS, Customer, Identity
+from .system import AuditLog, Counter, Heartbeat, OutboxItem
+from .ticket import (
+    CHANNELS,
+    DELIVERY_STATUSES,
+    DIRECTIONS,
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUSES,
+    Attachment,
+    Interaction,
+    Ticket,
+)
+
+__all__ = [
+    "Agent", "ApiToken", "Attachment", "AuditLog", "Base", "CHANNELS", "Counter", "Customer",
+    "DELIVERY_STATUSES", "DIRECTIONS", "Heartbeat", "IDENTITY_KINDS", "Identity", "Interaction", "OPEN_STATUSES",
+    "OutboxItem", "PRIORITIES", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
+]

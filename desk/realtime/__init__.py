@@ -1,0 +1,1 @@
+"""Realtime delivery to browsers. ``fanout`` is the only module that emits."""

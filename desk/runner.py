@@ -1,0 +1,129 @@
+"""Long-running processes: the web server (gevent), the outbox worker, and ``serve``, which
+supervises them as separate processes (aiosmtpd is asyncio and the web side is gevent, and
+separate processes put the second core to work)."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+log = logging.getLogger("desk.runner")
+
+HEARTBEAT_SECONDS = 5
+
+
+def run_web() -> None:
+    """Serve HTTP and Socket.IO with gevent. Must run before anything imports socket or ssl."""
+    from gevent import monkey
+
+    monkey.patch_all()
+    from desk import create_app
+    from desk.extensions import socketio
+
+    app = create_app(role="web")
+    host, port = app.config["HTTP_HOST"], app.config["HTTP_PORT"]
+    log.info("web listening on http://%s:%s", host, port)
+    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False, allow_unsafe_werkzeug=False)
+
+
+def run_worker(*, once: bool = False) -> None:
+    from desk import create_app
+    from desk.heartbeat import beat
+    from desk.outbox import OutboxWorker
+
+    app = create_app(role="worker")
+    worker = OutboxWorker(app)
+    if once:
+        while worker.run_once():
+            pass
+        return
+
+    def _stop(*_):
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    def _beats():
+        while not worker.stopping.is_set():
+            try:
+                with app.app_context():
+                    beat("worker")
+            except Exception:
+                log.exception("heartbeat failed")
+            worker.stopping.wait(HEARTBEAT_SECONDS)
+
+    threading.Thread(target=_beats, name="heartbeat", daemon=True).start()
+    worker.run_forever()
+
+
+# -- serve: one command, several processes ---------------------------------------------------
+
+def _children() -> dict[str, list[str]]:
+    python = sys.executable
+    children = {
+        "web": [python, "-m", "desk", "web"],
+        "worker": [python, "-m", "desk", "worker"],
+    }
+    from config import Config
+
+    if Config().SMTP_ENABLED:
+        children["smtp"] = [python, "-m", "desk", "smtp"]
+    return children
+
+
+def serve() -> int:
+    """Start web, worker (and SMTP when available); restart any that dies; stop all on a signal."""
+    from config import Config
+
+    config = Config()
+    procs: dict[str, subprocess.Popen] = {}
+    restarts: dict[str, list[float]] = {}
+    stopping = False
+
+    def start(name: str, argv: list[str]) -> None:
+        procs[name] = subprocess.Popen(argv, env=os.environ.copy())
+        log.info("started %s (pid %s)", name, procs[name].pid)
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    children = _children()
+    for name, argv in children.items():
+        start(name, argv)
+    print(f"desk is running: http://{config.HTTP_HOST}:{config.HTTP_PORT}/  (Ctrl-C stops)", flush=True)
+    if "smtp" in children:
+        print(f"SMTP for @{config.MAIL_DOMAIN} on {config.SMTP_HOST}:{config.SMTP_PORT}", flush=True)
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            for name, proc in list(procs.items()):
+                if proc.poll() is None or stopping:
+                    continue
+                recent = [t for t in restarts.get(name, []) if time.time() - t < 60] + [time.time()]
+                restarts[name] = recent
+                if len(recent) > 5:
+                    log.error("%s keeps dying (exit %s); giving up", name, proc.returncode)
+                    stopping = True
+                    break
+                log.warning("%s exited with %s; restarting", name, proc.returncode)
+                time.sleep(min(2 ** len(recent) / 4, 5))
+                start(name, children[name])
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0 if not any(p.returncode not in (0, -signal.SIGTERM) for p in procs.values()) else 1

@@ -1,0 +1,1 @@
+"""Domain logic. Services validate, change the database, commit, and publish events."""

@@ -1,0 +1,34 @@
+"""Who may see and change what. Supervisors and admins see everything; agents see the
+tickets of their queues and the tickets assigned to them."""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, true
+
+from desk.errors import Forbidden
+from desk.models import Agent, Ticket
+
+
+def ticket_scope(agent: Agent) -> ColumnElement[bool]:
+    if agent.has_role("supervisor"):
+        return true()
+    queue_ids = [q.id for q in agent.queues]
+    clauses = [Ticket.assignee_id == agent.id]
+    if queue_ids:
+        clauses.append(Ticket.queue_id.in_(queue_ids))
+    return or_(*clauses)
+
+
+def can_view_ticket(agent: Agent, ticket: Ticket) -> bool:
+    if agent.has_role("supervisor"):
+        return True
+    return ticket.assignee_id == agent.id or ticket.queue_id in {q.id for q in agent.queues}
+
+
+def require_ticket(agent: Agent, ticket: Ticket) -> None:
+    if not can_view_ticket(agent, ticket):
+        raise Forbidden("you have no access to this ticket's queue")
+
+
+def require_role(agent: Agent, role: str) -> None:
+    if not agent.has_role(role):
+        raise Forbidden(f"this needs the {role} role")

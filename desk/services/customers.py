@@ -1,0 +1,58 @@
+"""Customer lookups and the one cross-channel timeline."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from desk.errors import NotFound
+from desk.models import Agent, Customer, Identity, Interaction, Ticket
+from desk.services import access
+from desk.services.tickets import decode_cursor, encode_cursor, like_pattern
+
+
+def get(session: Session, customer_id) -> Customer:
+    try:
+        value = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"customer {str(customer_id)[:40]!r} not found") from None
+    customer = session.get(Customer, value) if 0 < value < 2**63 else None
+    if customer is None:
+        raise NotFound(f"customer {value} not found")
+    return customer
+
+
+def search(session: Session, q: str | None, *, cursor=None, limit=50) -> tuple[list[Customer], str | None]:
+    stmt = select(Customer).where(Customer.merged_into_id.is_(None))
+    if q:
+        pattern = like_pattern(str(q).strip()[:200])
+        stmt = stmt.where(or_(
+            Customer.name.ilike(pattern, escape="\\"),
+            Customer.id.in_(select(Identity.customer_id).where(Identity.value.ilike(pattern, escape="\\"))),
+        ))
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Customer.id < after)
+    rows = list(session.scalars(stmt.order_by(Customer.id.desc()).limit(limit + 1)))
+    return rows[:limit], (encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+def timeline(session: Session, customer: Customer, viewer: Agent, *, cursor=None, limit=50,
+             include_internal: bool = True) -> tuple[list[Interaction], str | None]:
+    """Every interaction with the customer on any channel, newest first."""
+    stmt = select(Interaction).where(Interaction.customer_id == customer.id)
+    if not viewer.has_role("supervisor"):
+        stmt = stmt.join(Ticket, Ticket.id == Interaction.ticket_id).where(access.ticket_scope(viewer))
+    if not include_internal:
+        stmt = stmt.where(Interaction.direction != "internal")
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Interaction.id < after)
+    rows = list(session.scalars(stmt.order_by(Interaction.id.desc()).limit(limit + 1)))
+    return rows[:limit], (encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+def ticket_counts(session: Session, customer: Customer) -> dict[str, int]:
+    rows = session.execute(
+        select(Ticket.status, func.count()).where(Ticket.customer_id == customer.id).group_by(Ticket.status)
+    )
+    return {status: count for status, count in rows}
