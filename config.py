@@ -29,6 +29,14 @@ class _Env:
             raise SystemExit(f"{name} must be an integer, not {raw!r}") from None
 
 
+def _database_url(url: str) -> str:
+    """Plain postgres URLs use psycopg 3, the driver we install."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def _load_or_create_secret(instance_dir: Path) -> str:
     """A random secret kept in the instance folder, created on first use."""
     path = instance_dir / "secret_key"
@@ -61,7 +69,7 @@ class Config:
         env = _Env(environ)
         self.INSTANCE_DIR = Path(env.str("DESK_INSTANCE_DIR", "./instance")).resolve()
         self.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        self.DATABASE_URL = env.str("DESK_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'desk.db'}")
+        self.DATABASE_URL = _database_url(env.str("DESK_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'desk.db'}"))
         self.REDIS_URL = env.str("DESK_REDIS_URL")
         self.SECRET_KEY = env.str("DESK_SECRET_KEY") or _load_or_create_secret(self.INSTANCE_DIR)
         self.HTTP_HOST = env.str("DESK_HTTP_HOST", "127.0.0.1")

@@ -38,6 +38,9 @@ class Database:
         return self.engine is not None and self.engine.dialect.name == "sqlite"
 
     def configure(self, url: str, *, echo: bool = False) -> Engine:
+        if self.engine is not None and self.engine.url.render_as_string(hide_password=False) == url:
+            self.session.remove()
+            return self.engine  # same database: keep the pool (tests build many apps)
         if self.engine is not None:
             self.session.remove()
             self.engine.dispose()

@@ -1,0 +1,53 @@
+# desk — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgresql bench install dev chromium translations clean
+
+run: $(VENV)/.runtime translations
+	$(BIN)/python -m desk init-db --demo
+	$(BIN)/python -m desk serve
+
+test: $(VENV)/.dev translations chromium
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
+	@$(MAKE) --no-print-directory test-postgresql
+
+# The core suites again on PostgreSQL, when a server is reachable.
+test-postgresql: $(VENV)/.dev
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== core suites on PostgreSQL ($(PG_URL))"; \
+		DESK_TEST_DB=postgresql $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/core tests/api; \
+	else \
+		echo "SKIPPED: PostgreSQL run of the core suites: no server at $(PG_URL)"; \
+	fi
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/queue_list.py
+
+install: $(VENV)/.runtime
+dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Chromium and CJK fonts (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+translations: $(VENV)/.runtime
+	@$(BIN)/pybabel compile -q -f -d translations 2>/dev/null || true
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
