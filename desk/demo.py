@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from channels.base import InboundMessage, ThreadHints
 from desk.extensions import db
-from desk.models import Agent, Queue, utcnow
-from desk.services import auth, intake, replies, tickets
+from desk.models import Agent, Customer, Queue, utcnow
+from desk.services import auth, identity, intake, replies, tickets
 
 DEMO_PASSWORD = "desk-demo-2026"
 LOGINS = [
@@ -114,6 +114,11 @@ def load(customers: int = 200, seed: int = 7) -> None:
                 meta={"demo": True, **({"duration_seconds": rng.randint(40, 600)} if channel == "voice" else {})},
             )
             ticket, _ = intake.receive(msg)
+            if k == 0:  # the customer is known by both mail and phone: one person, one timeline
+                with db.write() as session:
+                    customer = session.get(Customer, ticket.customer_id)
+                    identity.add_identity(session, customer, "email", email)
+                    identity.add_identity(session, customer, "phone", phone)
             roll = rng.random()
             agent = rng.choice([a for a in agents if ticket.queue_id in {q.id for q in a.queues}])
             if roll < 0.25:

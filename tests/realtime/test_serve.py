@@ -1,0 +1,51 @@
+"""`python -m desk serve`: web and outbox worker as one command, events relayed without Redis."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+import urllib.request
+
+from tests.live import LiveProcess, desk_env, free_port
+from tests.realtime.test_console_socket import Listener
+
+
+def _json(url: str, token: str | None = None, body: dict | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
+                                     headers=headers, method="POST" if body is not None else "GET")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_serve_runs_web_and_worker_and_relays_delivery_updates(staff, make, database_url, tmp_path):
+    port = free_port()
+    serve = LiveProcess("serve", desk_env(database_url, tmp_path / "instance", port), tmp_path / "logs")
+    serve.start().wait_http()
+    try:
+        deadline = time.monotonic() + 20
+        while _json(f"{serve.url}/healthz")["worker"] != "ok":
+            assert time.monotonic() < deadline, serve.output()
+            time.sleep(0.2)
+
+        token = make.token(staff["agent"])
+        listener = Listener(serve.url, token)
+        try:
+            ticket = _json(f"{serve.url}/api/v1/tickets", token, {
+                "customer": {"email": "serve@example.com"}, "subject": "배송 문의", "body": "언제 오나요?"})
+            joined = listener.client.call("join_ticket", {"ticket_id": ticket["id"]}, namespace="/console")
+            assert joined["ok"] is True
+            reply = _json(f"{serve.url}/api/v1/tickets/{ticket['number']}/replies", token,
+                          {"body": "내일 도착합니다.", "channel": "email"})
+            assert reply["delivery_status"] == "queued"
+            # The worker process delivers (no relay configured: recorded) and the web process hears of it.
+            update = listener.wait_for("interaction.updated", timeout=15,
+                                       where=lambda d: d["interaction"]["id"] == reply["id"])
+            assert update["interaction"]["delivery_status"] == "recorded"
+        finally:
+            listener.close()
+    finally:
+        serve.stop(signal.SIGTERM)
+    assert serve.proc.returncode == 0, serve.output()
