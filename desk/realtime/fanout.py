@@ -7,14 +7,18 @@ open). Internal notes only ever go to console rooms, never to a customer's room.
 Where it emits depends on the process: the web process emits directly (through Redis when
 ``DESK_REDIS_URL`` is set, so every web node hears it); any other process emits through Redis
 when configured, and otherwise hands the event to the local web process over the loopback
-relay (``/internal/fanout``, authenticated with an HMAC of the body).
+relay (``/internal/fanout``, batched from a background thread, authenticated with an HMAC of
+the body).
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
 import logging
+import queue
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -63,32 +67,75 @@ def emit(event: str, data: dict, rooms: list[str], namespace: str = CONSOLE) -> 
     if config.get("DESK_ROLE", "web") == "web" or config.get("REDIS_URL"):
         socketio.emit(event, data, to=rooms, namespace=namespace)
     else:
-        _relay(config, {"event": event, "data": data, "rooms": rooms, "namespace": namespace})
+        _relay.put(config, {"event": event, "data": data, "rooms": rooms, "namespace": namespace})
 
 
 def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), b"desk-relay\x00" + body, hashlib.sha256).hexdigest()
 
 
-_relay_down_until = 0.0
+class _Relay:
+    """Posts events to the local web process from a background thread, in batches, so a commit
+    never waits on HTTP. When the web process is down, events are dropped for a few seconds at a
+    time: browsers re-read state when they reconnect, so a missed live update loses nothing."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=10_000)
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.down_until: dict[str, float] = {}
+
+    def put(self, config, message: dict) -> None:
+        url = config["INTERNAL_RELAY_URL"]
+        if time.monotonic() < self.down_until.get(url, 0.0):
+            return
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="fanout-relay", daemon=True)
+                self.thread.start()
+                atexit.register(self.flush)
+        try:
+            self.queue.put_nowait((url, config["SECRET_KEY"], message))
+        except queue.Full:
+            log.warning("live-update relay is backed up; dropping %s", message["event"])
+
+    def flush(self, timeout: float = 2.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < 200:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                groups: dict[tuple[str, str], list[dict]] = {}
+                for url, secret, message in batch:
+                    groups.setdefault((url, secret), []).append(message)
+                for (url, secret), messages in groups.items():
+                    if time.monotonic() >= self.down_until.get(url, 0.0):
+                        self._post(url, secret, messages)
+            finally:
+                for _ in batch:
+                    self.queue.task_done()
+
+    def _post(self, url: str, secret: str, messages: list[dict]) -> None:
+        body = json.dumps(messages, separators=(",", ":"), default=str).encode()
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json", RELAY_HEADER: sign(secret, body)})
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            log.info("web process not reachable for live updates (%s); retrying in 5 s", exc)
+            self.down_until[url] = time.monotonic() + 5
 
 
-def _relay(config, message: dict) -> None:
-    global _relay_down_until
-    if time.monotonic() < _relay_down_until:
-        return  # the web process is not up; don't slow every commit down asking again
-    body = json.dumps(message, separators=(",", ":"), default=str).encode()
-    request = urllib.request.Request(
-        config["INTERNAL_RELAY_URL"], data=body, method="POST",
-        headers={"Content-Type": "application/json", RELAY_HEADER: sign(config["SECRET_KEY"], body)},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=2) as response:
-            response.read()
-    except (urllib.error.URLError, OSError) as exc:
-        # Browsers re-read state when they reconnect; a missed live update is not a lost message.
-        log.info("web process not reachable for live updates (%s); retrying in 5 s", exc)
-        _relay_down_until = time.monotonic() + 5
+_relay = _Relay()
 
 
 def relay_in(body: bytes, signature: str | None) -> bool:
@@ -96,6 +143,6 @@ def relay_in(body: bytes, signature: str | None) -> bool:
     expected = sign(current_app.config["SECRET_KEY"], body)
     if not signature or not hmac.compare_digest(expected, signature):
         return False
-    message = json.loads(body)
-    socketio.emit(message["event"], message["data"], to=message["rooms"], namespace=message["namespace"])
+    for message in json.loads(body):
+        socketio.emit(message["event"], message["data"], to=message["rooms"], namespace=message["namespace"])
     return True
