@@ -15,13 +15,13 @@ from __future__ import annotations
 import atexit
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -84,6 +84,7 @@ class _Relay:
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
         self.down_until: dict[str, float] = {}
+        self.connections: dict[str, http.client.HTTPConnection] = {}
 
     def put(self, config, message: dict) -> None:
         url = config["INTERNAL_RELAY_URL"]
@@ -125,14 +126,24 @@ class _Relay:
 
     def _post(self, url: str, secret: str, messages: list[dict]) -> None:
         body = json.dumps(messages, separators=(",", ":"), default=str).encode()
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json", RELAY_HEADER: sign(secret, body)})
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                response.read()
-        except (urllib.error.URLError, OSError) as exc:
-            log.info("web process not reachable for live updates (%s); retrying in 5 s", exc)
-            self.down_until[url] = time.monotonic() + 5
+        headers = {"Content-Type": "application/json", RELAY_HEADER: sign(secret, body)}
+        for attempt in (1, 2):  # a kept-alive connection the server closed is retried once
+            conn = self.connections.get(url)
+            try:
+                if conn is None:
+                    parts = urllib.parse.urlsplit(url)
+                    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=2)
+                    self.connections[url] = conn
+                conn.request("POST", urllib.parse.urlsplit(url).path, body=body, headers=headers)
+                conn.getresponse().read()
+                return
+            except (http.client.HTTPException, OSError) as exc:
+                conn.close()
+                self.connections.pop(url, None)
+                if attempt == 2 or isinstance(exc, ConnectionRefusedError):
+                    log.info("web process not reachable for live updates (%s); retrying in 5 s", exc)
+                    self.down_until[url] = time.monotonic() + 5
+                    return
 
 
 _relay = _Relay()
