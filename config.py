@@ -101,6 +101,7 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead
         self.BABEL_DEFAULT_LOCALE = self.LOCALE
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
+        self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
         self.LANGUAGES = ("ko", "en")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -108,10 +109,15 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = 8
         self.OUTBOX_BACKOFF_SECONDS = 30
         self.OUTBOX_POLL_SECONDS = 1.0
-        # The inbound SMTP server joins `serve` once the email channel is installed.
-        self.SMTP_ENABLED = False
+        # Mail: the SMTP server runs with `serve` when the email channel is loaded.
+        self.SMTP_ENABLED = True
+        self.SMTP_MAX_MESSAGE_BYTES = env.int("DESK_SMTP_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+        # authserv-id of the relay whose Authentication-Results we trust (e.g. "mx.example.com").
+        self.MAIL_TRUSTED_AUTHSERV_ID = env.str("DESK_MAIL_TRUSTED_AUTHSERV_ID")
+        self.MAIL_SENDER_HOURLY_LIMIT = env.int("DESK_MAIL_SENDER_HOURLY_LIMIT", 20)
+        self.MAIL_PARSE_TIMEOUT = float(env.int("DESK_MAIL_PARSE_TIMEOUT", 20))
         # Channel packages loaded at start-up; each registers its adapter, routes and handlers.
-        self.CHANNEL_MODULES: tuple[str, ...] = ()
+        self.CHANNEL_MODULES: tuple[str, ...] = ("channels.email",)
         # Extra origins allowed to open Socket.IO connections (same origin is always allowed).
         self.ALLOWED_ORIGINS: list[str] = []
         self.INTERNAL_RELAY_URL = f"http://127.0.0.1:{self.HTTP_PORT}/internal/fanout"

@@ -31,48 +31,52 @@ def run_web() -> None:
 
 
 def run_worker(*, once: bool = False) -> None:
+    """The outbox worker plus every background loop a channel registered (e.g. mail processing)."""
     from desk import create_app
     from desk.heartbeat import beat
     from desk.outbox import OutboxWorker
 
     app = create_app(role="worker")
-    worker = OutboxWorker(app)
+    loops = [OutboxWorker(app)] + [factory(app) for factory in app.extensions.get("desk_workers", {}).values()]
     if once:
-        while worker.run_once():
-            pass
+        for loop in loops:
+            while loop.run_once():
+                pass
         return
+    stopping = threading.Event()
 
     def _stop(*_):
-        worker.stop()
+        stopping.set()
+        for loop in loops:
+            loop.stopping.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-
-    def _beats():
-        while not worker.stopping.is_set():
-            try:
-                with app.app_context():
-                    beat("worker")
-            except Exception:
-                log.exception("heartbeat failed")
-            worker.stopping.wait(HEARTBEAT_SECONDS)
-
-    threading.Thread(target=_beats, name="heartbeat", daemon=True).start()
-    worker.run_forever()
+    threads = [threading.Thread(target=loop.run_forever, name=type(loop).__name__) for loop in loops]
+    for thread in threads:
+        thread.start()
+    while not stopping.is_set():
+        try:
+            with app.app_context():
+                beat("worker", info={"loops": [type(loop).__name__ for loop in loops]})
+        except Exception:
+            log.exception("heartbeat failed")
+        stopping.wait(HEARTBEAT_SECONDS)
+    for thread in threads:
+        thread.join(timeout=30)
 
 
 # -- serve: one command, several processes ---------------------------------------------------
 
 def _children() -> dict[str, list[str]]:
-    python = sys.executable
-    children = {
-        "web": [python, "-m", "desk", "web"],
-        "worker": [python, "-m", "desk", "worker"],
-    }
-    from config import Config
+    """web and worker, plus the processes channels ask for (the SMTP server)."""
+    from desk import create_app
 
-    if Config().SMTP_ENABLED:
-        children["smtp"] = [python, "-m", "desk", "smtp"]
+    python = sys.executable
+    children = {"web": [python, "-m", "desk", "web"], "worker": [python, "-m", "desk", "worker"]}
+    app = create_app(role="cli")
+    for name, args in app.extensions.get("desk_processes", {}).items():
+        children[name] = [python, "-m", "desk", *args]
     return children
 
 

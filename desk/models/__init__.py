@@ -2,6 +2,7 @@
 from .agent import ROLES, Agent, ApiToken, Queue, agent_queue
 from .base import Base, utcnow
 from .customer import IDENTITY_KINDS, Customer, Identity
+from .mail import QUARANTINE_REASONS, MailQuarantine
 from .system import AuditLog, Counter, Heartbeat, OutboxItem
 from .ticket import (
     CHANNELS,
@@ -17,6 +18,6 @@ from .ticket import (
 
 __all__ = [
     "Agent", "ApiToken", "Attachment", "AuditLog", "Base", "CHANNELS", "Counter", "Customer",
-    "DELIVERY_STATUSES", "DIRECTIONS", "Heartbeat", "IDENTITY_KINDS", "Identity", "Interaction", "OPEN_STATUSES",
-    "OutboxItem", "PRIORITIES", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
+    "DELIVERY_STATUSES", "DIRECTIONS", "Heartbeat", "IDENTITY_KINDS", "Identity", "Interaction", "MailQuarantine", "OPEN_STATUSES",
+    "OutboxItem", "PRIORITIES", "QUARANTINE_REASONS", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
 ]

@@ -1,6 +1,8 @@
 """Agent replies and internal notes: an outbound Interaction and its OutboxItem, in one transaction."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db
@@ -85,3 +87,58 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
 def _reply_subject(ticket: Ticket) -> str:
     subject = ticket.subject or ""
     return subject if subject.lower().startswith(("re:", "답장:")) else f"Re: {subject}".strip()
+
+
+ACKNOWLEDGEMENT = {
+    "ko": ("안녕하세요{name}.\n\n문의가 접수되었습니다. 티켓 번호는 #{number} 입니다.\n"
+           "담당자가 확인한 뒤 이 메일로 답변드리겠습니다. 더 알려주실 내용이 있으면 이 메일에 회신해 주세요.\n\n"
+           "{queue} 드림"),
+    "en": ("Hello{name},\n\nWe have received your request; its number is #{number}.\n"
+           "Someone from our team will answer by email. To add anything, just reply to this message.\n\n"
+           "{queue}"),
+}
+
+
+def acknowledge(ticket_id: int, inbound_id: int) -> Interaction | None:
+    """The automatic "we got your message" mail for a new ticket, when its queue sends one."""
+    with db.write() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or ticket.queue is None or not ticket.queue.send_acknowledgement:
+            return None
+        customer = ticket.customer
+        if not customer.email or "no_auto_reply" in (customer.opt_outs or []):
+            return None
+        locale = customer.locale if customer.locale in ACKNOWLEDGEMENT else "ko"
+        name = f", {customer.name}" if locale == "en" and customer.name else (f" {customer.name}님" if customer.name
+                                                                            else "")
+        now = utcnow()
+        interaction = Interaction(
+            ticket_id=ticket.id, customer_id=customer.id, channel="email", direction="outbound",
+            subject=_reply_subject(ticket),
+            text=ACKNOWLEDGEMENT[locale].format(name=name, number=ticket.number, queue=ticket.queue.name),
+            delivery_status="queued", meta={"to": customer.email, "auto": True, "reply_to_interaction": inbound_id},
+            created_at=now, occurred_at=now,
+        )
+        session.add(interaction)
+        session.flush()
+        session.add(OutboxItem(interaction_id=interaction.id, channel="email", next_attempt_at=now))
+        session.flush()
+        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
+                                                 "ticket": ticket_dict(ticket)})
+    return interaction
+
+
+def record_bounce(interaction_id: int, details: dict, text: str) -> None:
+    """A delivery report says an outbound message did not arrive: mark it failed, visibly."""
+    with db.write() as session:
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} not found")
+        interaction.delivery_status = "failed"
+        interaction.meta = {**(interaction.meta or {}), "bounce": {**details, "report": (text or "")[:2000]}}
+        item = session.scalar(select(OutboxItem).where(OutboxItem.interaction_id == interaction_id))
+        if item is not None:
+            item.status = "dead"
+            item.last_error = f"bounced: {details.get('status') or ''} {details.get('diagnostic') or ''}".strip()
+        session.flush()
+        publish(session, "interaction.updated", {"interaction": interaction_dict(interaction)})

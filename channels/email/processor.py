@@ -1,0 +1,264 @@
+"""Spooled raw mail -> intake, in the worker process.
+
+For each stored message, in arrival order: parse (with a time limit), then decide — a bounce is
+attached to the delivery it reports on; a loop, a spoof or a flood goes to quarantine; anything
+else becomes an interaction through ``services.intake`` with the thread hints we can verify. The
+spool row is marked only after the outcome is committed, and intake is idempotent on the
+Message-ID, so a crash at any point means the message is processed again, never lost or doubled.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from channels.base import InboundMessage, ThreadHints
+from channels.email import addresses
+from channels.email.parse import ParsedMail, parse
+from channels.email.spool import SpooledMail, SpoolReader
+from desk.errors import DeskError
+from desk.extensions import db
+from desk.models import Identity, Interaction, MailQuarantine, Ticket, utcnow
+from desk.services import intake, replies
+
+log = logging.getLogger("desk.mail")
+
+_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id")
+_parse_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-parse")
+
+
+class Outcome:
+    PROCESSED = "processed"
+    QUARANTINED = "quarantined"
+
+
+def automatic_reason(parsed: ParsedMail, envelope_from: str, domain: str) -> str | None:
+    """Why this mail must never get an automatic answer (None: a person wrote it)."""
+    headers = parsed.headers
+    auto = headers.get("Auto-Submitted", "").strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = headers.get("Precedence", "").strip().lower()
+    if precedence in ("bulk", "junk", "list"):
+        return f"Precedence: {precedence}"
+    for name in AUTO_HEADERS:
+        if name in headers:
+            return name
+    if envelope_from in ("", "<>") or headers.get("Return-Path", "").strip() == "<>":
+        return "null return path"
+    sender = (parsed.from_address or "").lower()
+    if sender.endswith("@" + domain.lower()):
+        return "from our own domain"
+    if sender.split("@")[0] in ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"):
+        return f"sender {sender.split('@')[0]}"
+    return None
+
+
+def dmarc_failed(parsed: ParsedMail, trusted_authserv_id: str | None) -> bool:
+    if not trusted_authserv_id:
+        return False
+    for result in parsed.auth_results:
+        authserv = result.split(";", 1)[0].strip().lower()
+        if authserv == trusted_authserv_id.lower() and re.search(r"\bdmarc\s*=\s*fail\b", result, re.I):
+            return True
+    return False
+
+
+def thread_hints(parsed: ParsedMail, rcpt_to: list[str], config) -> ThreadHints:
+    secret, domain = config["SECRET_KEY"], config["MAIL_DOMAIN"]
+    for ref in parsed.in_reply_to + list(reversed(parsed.references)):
+        found = addresses.parse_message_id(secret, domain, ref)
+        if found:
+            return ThreadHints(ticket_id=found[0], reason="message_id")
+    for address in parsed.to + parsed.cc + list(rcpt_to):
+        ticket_id = addresses.parse_reply_address(secret, domain, address)
+        if ticket_id:
+            return ThreadHints(ticket_id=ticket_id, reason="reply_address")
+    token = _SUBJECT_TOKEN.search(parsed.subject or "")
+    return ThreadHints(ticket_number=int(token.group(1))) if token else ThreadHints()
+
+
+def queue_for(rcpt_to: list[str], domain: str) -> str | None:
+    """billing@<domain> goes to the queue with slug "billing" when there is one."""
+    for address in rcpt_to:
+        local, _, host = address.lower().partition("@")
+        if host == domain.lower() and not local.startswith(("reply+", "bounces+", "support")):
+            return local
+    return None
+
+
+class MailProcessor:
+    def __init__(self, app, reader: SpoolReader) -> None:
+        self.app = app
+        self.reader = reader
+        self.stopping = threading.Event()
+
+    def run_once(self, limit: int = 50) -> int:
+        mails = self.reader.pending(limit)
+        with self.app.app_context():
+            for mail in mails:
+                outcome, detail = process(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
+                                          received_at=mail.received_at, spool_id=mail.id)
+                self.reader.mark(mail.id, outcome, detail if outcome != Outcome.PROCESSED else None)
+                db.session.remove()
+        return len(mails)
+
+    def run_forever(self, poll: float = 0.1) -> None:
+        while not self.stopping.is_set():
+            try:
+                done = self.run_once()
+            except Exception:
+                log.exception("mail processing pass failed; trying again shortly")
+                done = 0
+            if not done:
+                self.stopping.wait(poll)
+
+
+def process(raw: bytes, *, envelope_from: str = "", rcpt_to: list[str] | None = None,
+            received_at: float | None = None, spool_id: int | None = None, force: bool = False,
+            quarantine_id: int | None = None) -> tuple[str, str | None]:
+    """Turn one raw message into an interaction (or a quarantine entry). Returns (outcome, detail)."""
+    config = current_app.config
+    rcpt_to = rcpt_to or []
+    meta = {"raw": raw, "envelope_from": envelope_from, "rcpt_to": rcpt_to, "spool_id": spool_id,
+            "received_at": received_at, "quarantine_id": quarantine_id}
+    try:
+        parsed = _parse_with_limit(raw, config["MAIL_PARSE_TIMEOUT"])
+    except FutureTimeout:
+        return _quarantine(meta, None, "timeout", f"parsing took longer than {config['MAIL_PARSE_TIMEOUT']} s")
+    except Exception as exc:
+        return _quarantine(meta, None, "parse_error", f"{type(exc).__name__}: {exc}")
+
+    domain = config["MAIL_DOMAIN"]
+    if parsed.bounce is not None or _is_verp_bounce(rcpt_to, config):
+        return _bounce(parsed, meta, config)
+    sender = parsed.from_address or (envelope_from if "@" in (envelope_from or "") else None)
+    if not sender:
+        return _quarantine(meta, parsed, "no_sender", "the message has no sender address")
+    own = {addresses.support_address(domain)}
+    if sender.lower() in own or sender.lower().startswith(("reply+", "bounces+")) and \
+            sender.lower().endswith("@" + domain):
+        return _quarantine(meta, parsed, "loop", "mail from our own system address came back in")
+    if not force and dmarc_failed(parsed, config.get("MAIL_TRUSTED_AUTHSERV_ID")):
+        return _quarantine(meta, parsed, "spoofing", "DMARC failed at the trusted relay: possible spoofing")
+    auto = automatic_reason(parsed, envelope_from, domain)
+    if not force and _over_rate_limit(sender, config["MAIL_SENDER_HOURLY_LIMIT"]):
+        return _quarantine(meta, parsed, "rate_limited",
+                           f"more than {config['MAIL_SENDER_HOURLY_LIMIT']} messages from {sender} in an hour")
+
+    msg = InboundMessage(
+        channel="email",
+        external_id=parsed.external_id[:500],
+        sender=sender,
+        sender_kind="email",
+        sender_name=parsed.from_name,
+        recipient=(rcpt_to or parsed.to or [None])[0],
+        subject=parsed.subject,
+        text=parsed.text,
+        html=parsed.html,
+        attachments=tuple(parsed.attachments),
+        thread_hints=thread_hints(parsed, rcpt_to, config),
+        occurred_at=parsed.date or _received(received_at),
+        queue=queue_for(rcpt_to, domain),
+        meta={
+            "message_id": parsed.message_id,
+            "in_reply_to": parsed.in_reply_to[:5],
+            "references": parsed.references[-10:],
+            "to": parsed.to[:20], "cc": parsed.cc[:20],
+            "quoted": parsed.quoted[:20000],
+            "charsets": sorted(set(parsed.charsets)),
+            **({"auto": auto} if auto else {}),
+            **({"spool_id": spool_id} if spool_id else {}),
+        },
+    )
+    try:
+        ticket, interaction = intake.receive(msg)
+    except DeskError as exc:
+        return _quarantine(meta, parsed, "intake_error", exc.message)
+    reason = (interaction.meta or {}).get("threading", {}).get("reason")
+    if reason in ("new_ticket", "follow_up") and not auto:
+        try:
+            replies.acknowledge(ticket.id, interaction.id)
+        except DeskError as exc:
+            log.warning("no acknowledgement for ticket %s: %s", ticket.number, exc.message)
+    if quarantine_id:
+        _resolve(quarantine_id, interaction.id)
+    return Outcome.PROCESSED, None
+
+
+def _parse_with_limit(raw: bytes, seconds: float) -> ParsedMail:
+    # A pathological message cannot hold up the mail behind it: after the limit it is quarantined
+    # (the parsing thread finishes on its own; Python cannot stop it from outside).
+    return _parse_pool.submit(parse, raw).result(timeout=seconds)
+
+
+def _received(received_at: float | None) -> datetime:
+    return datetime.fromtimestamp(received_at, timezone.utc) if received_at else utcnow()
+
+
+def _is_verp_bounce(rcpt_to: list[str], config) -> bool:
+    return any(a.lower().startswith("bounces+") for a in rcpt_to)
+
+
+def _over_rate_limit(sender: str, limit: int) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    customer_id = db.session.scalar(select(Identity.customer_id).where(
+        Identity.kind == "email", Identity.value == sender.strip().lower()))
+    if customer_id is None:
+        return False
+    recent = db.session.scalar(select(func.count()).select_from(Interaction).where(
+        Interaction.customer_id == customer_id, Interaction.channel == "email",
+        Interaction.direction == "inbound", Interaction.created_at >= since))
+    return recent >= limit
+
+
+def _bounce(parsed: ParsedMail, meta: dict, config) -> tuple[str, str | None]:
+    """Attach a delivery failure report to the outbound interaction it is about."""
+    secret, domain = config["SECRET_KEY"], config["MAIL_DOMAIN"]
+    interaction_id = None
+    for address in meta["rcpt_to"]:
+        found = addresses.parse_bounce_address(secret, domain, address)
+        if found:
+            interaction_id = found
+    for ref in (parsed.bounce.original_message_ids if parsed.bounce else []):
+        found = addresses.parse_message_id(secret, domain, ref)
+        if found and found[1]:
+            interaction_id = interaction_id or found[1]
+    if interaction_id is None:
+        return _quarantine(meta, parsed, "unknown_bounce", "a delivery report about a message we did not send")
+    report = parsed.bounce
+    details = {"status": report.status if report else None, "diagnostic": report.diagnostic if report else None,
+               "recipients": report.recipients if report else [], "subject": parsed.subject}
+    replies.record_bounce(interaction_id, details, parsed.text)
+    return Outcome.PROCESSED, None
+
+
+def _quarantine(meta: dict, parsed: ParsedMail | None, reason: str, error: str) -> tuple[str, str]:
+    raw = meta["raw"]
+    log.warning("mail quarantined (%s): %s", reason, error)
+    with db.write() as session:
+        if meta.get("quarantine_id"):
+            row = session.get(MailQuarantine, meta["quarantine_id"])
+            row.reason, row.error = reason, error[:5000]
+        else:
+            session.add(MailQuarantine(
+                spool_id=meta.get("spool_id"), received_at=_received(meta.get("received_at")),
+                mail_from=(meta.get("envelope_from") or "")[:320], rcpt_to="\n".join(meta.get("rcpt_to") or []),
+                subject=(parsed.subject if parsed else "")[:500],
+                message_id=(parsed.message_id if parsed else None), sha256=hashlib.sha256(raw).hexdigest(),
+                size=len(raw), reason=reason, error=error[:5000], raw=raw))
+    return Outcome.QUARANTINED, f"{reason}: {error}"
+
+
+def _resolve(quarantine_id: int, interaction_id: int) -> None:
+    with db.write() as session:
+        row = session.get(MailQuarantine, quarantine_id)
+        row.status, row.resolved_at, row.interaction_id = "reprocessed", utcnow(), interaction_id
