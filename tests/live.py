@@ -64,6 +64,18 @@ class LiveProcess:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.command} did not answer on {self.url} in {timeout}s:\n{self.output()}")
 
+    def wait_port(self, port: int, timeout: float = 30) -> LiveProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.command} exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.command} did not listen on {port} in {timeout}s:\n{self.output()}")
+
     def output(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-5000:]

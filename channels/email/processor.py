@@ -40,7 +40,7 @@ class Outcome:
     QUARANTINED = "quarantined"
 
 
-def automatic_reason(parsed: ParsedMail, envelope_from: str, domain: str) -> str | None:
+def automatic_reason(parsed: ParsedMail, envelope_from: str | None, domain: str) -> str | None:
     """Why this mail must never get an automatic answer (None: a person wrote it)."""
     headers = parsed.headers
     auto = headers.get("Auto-Submitted", "").strip().lower()
@@ -52,6 +52,7 @@ def automatic_reason(parsed: ParsedMail, envelope_from: str, domain: str) -> str
     for name in AUTO_HEADERS:
         if name in headers:
             return name
+    # envelope_from "" is SMTP's null sender (MAIL FROM:<>); None means we don't know the envelope.
     if envelope_from in ("", "<>") or headers.get("Return-Path", "").strip() == "<>":
         return "null return path"
     sender = (parsed.from_address or "").lower()
@@ -122,7 +123,7 @@ class MailProcessor:
                 self.stopping.wait(poll)
 
 
-def process(raw: bytes, *, envelope_from: str = "", rcpt_to: list[str] | None = None,
+def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] | None = None,
             received_at: float | None = None, spool_id: int | None = None, force: bool = False,
             quarantine_id: int | None = None) -> tuple[str, str | None]:
     """Turn one raw message into an interaction (or a quarantine entry). Returns (outcome, detail)."""
