@@ -67,6 +67,7 @@ class OutboxWorker:
 
     def _deliver(self, item_id: int) -> None:
         session = db.session
+        session.expire_all()  # read what was committed, not what this session saw earlier
         item = session.get(OutboxItem, item_id)
         if item is None or item.status != "sending" or item.claimed_by != self.name:
             return

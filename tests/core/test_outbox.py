@@ -48,14 +48,14 @@ def adapter(monkeypatch):
 def reply(staff, make):
     def create(body="답변드립니다"):
         ticket, _ = make.inbound("email", "out@example.com", "question")
-        return replies.send(ticket.id, actor=staff["agent"], body=body, channel="email")
+        return replies.send(ticket.id, actor=staff["agent"], body=body, channel="email").id
 
     return create
 
 
-def item_for(interaction) -> OutboxItem:
+def item_for(interaction_id: int) -> OutboxItem:
     db.session.expire_all()
-    return db.session.scalar(select(OutboxItem).where(OutboxItem.interaction_id == interaction.id))
+    return db.session.scalar(select(OutboxItem).where(OutboxItem.interaction_id == interaction_id))
 
 
 def make_due(item_id: int) -> None:
@@ -69,15 +69,15 @@ def test_reply_is_delivered_once(app, adapter, reply):
     assert worker.run_once() == 1
     assert worker.run_once() == 0
     item = item_for(interaction)
-    assert item.status == "sent" and item.attempts == 1 and item.provider_id == f"p{interaction.id}"
-    assert db.session.get(Interaction, interaction.id).delivery_status == "sent"
-    assert adapter.sent == [interaction.id]
+    assert item.status == "sent" and item.attempts == 1 and item.provider_id == f"p{interaction}"
+    assert db.session.get(Interaction, interaction).delivery_status == "sent"
+    assert adapter.sent == [interaction]
 
 
 def test_unconfigured_channel_is_recorded_not_sent(app, reply):
     interaction = reply()  # no adapter registered for email in this test: the record adapter answers
     OutboxWorker(app).run_once()
-    assert db.session.get(Interaction, interaction.id).delivery_status == "recorded"
+    assert db.session.get(Interaction, interaction).delivery_status == "recorded"
     assert item_for(interaction).status == "sent"
 
 
@@ -110,7 +110,7 @@ def test_permanent_failure_and_exhausted_retries_are_visible(app, adapter, reply
     worker = OutboxWorker(app)
     worker.run_once()
     assert item_for(first).status == "dead"
-    interaction = db.session.get(Interaction, first.id)
+    interaction = db.session.get(Interaction, first)
     assert interaction.delivery_status == "failed" and interaction.meta["delivery_error"] == "550 no such user"
     item = item_for(second)
     assert item.status == "pending" and "RuntimeError: boom" in item.last_error  # an adapter bug is an attempt
@@ -139,7 +139,7 @@ def test_two_workers_never_deliver_the_same_item_twice(app, adapter, reply):
     for t in threads:
         t.join()
     tally = Tally(adapter.sent)
-    assert sorted(tally) == sorted(i.id for i in interactions)
+    assert sorted(tally) == sorted(interactions)
     assert set(tally.values()) == {1}
 
 
