@@ -1,7 +1,7 @@
-"""Raw RFC 5322 bytes -> a ``ParsedMail`` (headers we thread and filter on, text, sanitized html,
-attachments). Uses the lenient compat32 parser and decodes every header and body itself, so a
-wrong charset, a broken boundary or a malformed header degrades to readable text instead of an
-exception."""
+"""Raw RFC 5322 bytes -> a ``ParsedMail`` (headers we thread and filter on, text, unsanitized html,
+attachments, delivery reports). Uses the lenient compat32 parser and decodes every header and
+body itself, so a wrong charset, a broken boundary or a malformed header degrades to readable
+text instead of an exception."""
 from __future__ import annotations
 
 import email
@@ -9,8 +9,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email import policy
-from email.message import Message
+from email.message import Message, _parseparam
+from email.parser import BytesParser
+from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from channels.base import InboundAttachment
@@ -19,6 +20,11 @@ from channels.email.quotes import split_html, split_text
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 MAX_PARTS = 500
+MAX_DEPTH = 20
+DECISION_HEADERS = (
+    "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id",
+    "Return-Path", "X-Failed-Recipients", "Content-Type", "X-Loop", "X-Desk-Ticket")
+DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
 @dataclass
@@ -27,6 +33,7 @@ class Bounce:
     recipients: list[str]
     status: str | None
     diagnostic: str | None
+    action: str | None = None  # failed | delayed | delivered | relayed | expanded (RFC 3464)
 
 
 @dataclass
@@ -51,51 +58,115 @@ class ParsedMail:
     bounce: Bounce | None = None
     charsets: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    report_type: str | None = None  # multipart/report: delivery-status, disposition-notification (read receipt)...
+
+
+class _Message(Message):
+    """compat32's Message, except that parameters it cannot order (an RFC 2231 ``name*`` mixed
+    with ``name*0``) are read plainly instead of raising TypeError from deep inside the parser."""
+
+    def _get_params_preserve(self, failobj, header):
+        try:
+            return super()._get_params_preserve(failobj, header)
+        except Exception:
+            value = self.get(header)
+            if value is None:
+                return failobj
+            params = []
+            for item in _parseparam(str(value)):
+                name, _, val = item.partition("=")
+                params.append((name.strip(), val.strip()))
+            return params
+
+
+class _Policy(Compat32):
+    """compat32, but a header with raw 8-bit bytes comes back as the raw string (bytes as surrogate
+    escapes, which ``decode_header_value`` recovers) instead of a ``Header``, which is no str."""
+
+    def header_fetch_parse(self, name, value):
+        return value if isinstance(value, str) else super().header_fetch_parse(name, value)
+
+
+POLICY = _Policy(message_factory=_Message)
 
 
 def message_ids(value: str | None) -> list[str]:
     if not value:
         return []
+    value = str(value)
     found = _MSGID.findall(value)
     if not found and value.strip() and " " not in value.strip():
         found = [value.strip()]
     return [m.lower() if m.count("@") == 1 else m for m in found][:100]
 
 
+def _unfold(value) -> str:
+    return " ".join(str(value).split())
+
+
 def _address(value: str | None) -> tuple[str | None, str | None]:
-    pairs = getaddresses([decode_header_value(value)]) if value else []
-    for name, addr in pairs:
-        if "@" in addr:
-            return name.strip() or None, addr.strip()
+    # Split the raw header into addresses first and decode only the display names: an encoded
+    # word can hide a comma, "<victim@example.com>" or a line break that must never become an address.
+    for name, addr in _pairs([value] if value else []):
+        return decode_header_value(name).strip(' "') or None, addr
     return None, None
 
 
+def _pairs(values: list) -> list[tuple[str, str]]:
+    try:
+        pairs = getaddresses([_unfold(v) for v in values])
+    except Exception:  # the stdlib address parser on hostile input: treat as no address
+        return []
+    return [(name, decode_header_value(addr).strip()) for name, addr in pairs if "@" in addr]
+
+
 def _addresses(msg: Message, *names: str) -> list[str]:
-    values = [decode_header_value(v) for name in names for v in (msg.get_all(name) or [])]
-    return [addr for _, addr in getaddresses(values) if "@" in addr][:200]
+    return [addr for _, addr in _pairs([v for name in names for v in (msg.get_all(name) or [])])][:200]
 
 
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        parsed = parsedate_to_datetime(_unfold(value))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+
+
+def _param(part: Message, name: str, header: str = "content-type"):
+    try:
+        return part.get_param(name, header=header)
+    except Exception:
+        return None
 
 
 def _filename(part: Message) -> str | None:
-    raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
-    if raw is None:
+    """The attachment's name: RFC 2231 (filename*=UTF-8''...) preferred over a plain or RFC 2047
+    value, from Content-Disposition first, then Content-Type's name; without any directory."""
+    found = None
+    for header, key in (("content-disposition", "filename"), ("content-type", "name")):
+        try:
+            params = part.get_params(header=header) or []
+        except Exception:
+            params = []
+        values = [v for k, v in params if k.strip().lower() in (key, key + "*")]
+        found = next((v for v in values if isinstance(v, tuple)), None) or (values[0] if values else None)
+        if found:
+            break
+    if not found:
         return None
-    if isinstance(raw, tuple):  # RFC 2231: (charset, language, value)
-        charset, _, value = raw
-        data = value.encode("latin-1", "surrogateescape") if isinstance(value, str) else value
-        return decode_bytes(data, charset or "utf-8")[0]
-    return decode_header_value(raw)
+    if isinstance(found, tuple):  # RFC 2231: (charset, language, value)
+        charset, _, value = found
+        value = value.strip('"') if isinstance(value, str) else value
+        name = decode_bytes(value.encode("latin-1", "surrogateescape"), charset or "utf-8")[0]
+    else:
+        name = decode_header_value(found.strip('"'))
+    name = re.split(r"[\\/]", name)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    return name[:255] or None
 
 
 def _payload(part: Message) -> bytes:
@@ -111,31 +182,63 @@ def _payload(part: Message) -> bytes:
     return data
 
 
+_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+_SPACED_HEADER = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]+:")
+
+
+def _repair_headers(raw: bytes) -> tuple[bytes, int]:
+    """Headers a person would still read: "Subject : x" loses its space, and a line without a colon
+    between two headers is dropped (the stdlib would start the body there, losing every header
+    after it)."""
+    match = re.search(rb"\r?\n\r?\n", raw)
+    end = match.start() if match else len(raw)
+    lines = raw[:end].split(b"\n")
+    if not lines or not (_HEADER_LINE.match(lines[0]) or _SPACED_HEADER.match(lines[0])):
+        return raw, 0
+    fixed = [_SPACED_HEADER.sub(rb"\1:", line, count=1) if _SPACED_HEADER.match(line) else line
+             for line in lines]
+    valid = [bool(_HEADER_LINE.match(line)) or line[:1] in (b" ", b"\t") for line in fixed]
+    kept, dropped = [], 0
+    for i, line in enumerate(fixed):
+        if not valid[i] and not (i == 0 and line.startswith(b"From ")) and sum(valid[i + 1:i + 3]) == 2:
+            dropped += 1
+            continue
+        kept.append(line)
+    if not dropped and fixed == lines:
+        return raw, 0
+    return b"\n".join(kept) + raw[end:], dropped
+
+
+def _load(raw: bytes) -> tuple[Message, list[str]]:
+    fixed, dropped = _repair_headers(raw)
+    notes = [f"MalformedHeaderLineDropped x{dropped}"] if dropped else []
+    try:
+        return email.message_from_bytes(fixed, policy=POLICY), notes
+    except Exception as exc:  # keep the headers, read the body as text
+        msg = BytesParser(policy=POLICY).parsebytes(fixed, headersonly=True)
+        return msg, notes + [f"MimeStructureUnreadable: {type(exc).__name__}"]
+
+
 def parse(raw: bytes) -> ParsedMail:
-    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    raw = bytes(raw)
+    msg, notes = _load(raw)
     message_id = (message_ids(msg.get("Message-ID")) or [None])[0]
     from_name, from_address = _address(msg.get("From"))
     _, reply_to = _address(msg.get("Reply-To"))
-    texts: list[str] = []
-    htmls: list[str] = []
-    attachments: list[InboundAttachment] = []
-    charsets: list[str] = []
-    bounce_parts: dict[str, Message] = {}
-    _walk(msg, texts, htmls, attachments, charsets, bounce_parts, depth=0)
+    walker = _Walker()
+    walker.walk(msg, 0)
 
-    html = "\n".join(htmls) if htmls else None
-    if texts:
-        full_text = "\n\n".join(t for t in texts if t.strip())
+    html = "\n".join(walker.htmls) if walker.htmls else None
+    if walker.texts:
+        text, quoted = split_text("\n\n".join(t for t in walker.texts if t.strip()))
     else:
-        from desk.services.sanitize import html_to_text
-
-        full_text = html_to_text(html)
-    text, quoted = split_text(full_text)
+        text, quoted = _text_from_html(html)
     if html:
         html = split_html(html)
-    headers = {name: decode_header_value(msg.get(name)) for name in (
-        "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id",
-        "Return-Path", "X-Failed-Recipients", "Content-Type") if msg.get(name) is not None}
+    headers = {name: decode_header_value(msg.get(name)) for name in DECISION_HEADERS if msg.get(name) is not None}
+    report_type = None
+    if msg.get_content_type() == "multipart/report":
+        report_type = str(_param(msg, "report-type") or "").strip().lower() or "unknown"
     parsed = ParsedMail(
         message_id=message_id,
         external_id=message_id or "sha256:" + hashlib.sha256(raw).hexdigest(),
@@ -147,134 +250,260 @@ def parse(raw: bytes) -> ParsedMail:
         subject=decode_header_value(msg.get("Subject"))[:500],
         date=_date(msg.get("Date")),
         in_reply_to=message_ids(msg.get("In-Reply-To")),
-        references=message_ids(" ".join(msg.get_all("References") or [])),
+        references=message_ids(" ".join(str(v) for v in msg.get_all("References") or [])),
         text=text,
         quoted=quoted,
         html=html,
-        attachments=attachments,
+        attachments=walker.attachments,
         headers=headers,
         auth_results=[decode_header_value(v) for v in (msg.get_all("Authentication-Results") or [])],
-        charsets=charsets,
-        defects=[type(d).__name__ for d in msg.defects][:20],
+        charsets=walker.charsets,
+        defects=(notes + [type(d).__name__ for d in msg.defects] + walker.defects)[:20],
+        report_type=report_type,
     )
-    if msg.get_content_type() == "multipart/report" or "delivery-status" in bounce_parts:
-        parsed.bounce = _bounce(msg, bounce_parts)
+    if report_type in ("delivery-status", "global-delivery-status") or "delivery-status" in walker.bounce_parts \
+            or msg.get("X-Failed-Recipients"):
+        parsed.bounce = _bounce(msg, walker.bounce_parts, "\n\n".join(walker.texts))
     return parsed
 
 
-def _walk(part: Message, texts, htmls, attachments, charsets, bounce_parts, depth: int) -> None:
-    if depth > 20 or len(attachments) + len(texts) + len(htmls) > MAX_PARTS:
-        return
-    ctype = part.get_content_type()
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-    if part.is_multipart():
-        children = part.get_payload()
-        if not isinstance(children, list) or not children:
-            # Declared multipart, but the boundary is missing or wrong: read the body as text.
-            _add_text(part, _payload(part), "text/plain", texts, htmls, charsets)
+def _text_from_html(html: str | None) -> tuple[str, str]:
+    if not html:
+        return "", ""
+    from desk.services.sanitize import html_to_text
+
+    head = split_html(html)
+    if len(head) == len(html):
+        return split_text(html_to_text(html))
+    text, tail = split_text(html_to_text(head))
+    rest = html_to_text(html[len(head):])
+    return text, "\n\n".join(t for t in (tail, rest) if t)
+
+
+class _Walker:
+    """Collects body text, html, attachments and delivery-report parts from a MIME tree."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.htmls: list[str] = []
+        self.attachments: list[InboundAttachment] = []
+        self.charsets: list[str] = []
+        self.bounce_parts: dict[str, Message] = {}
+        self.defects: list[str] = []
+        self.seen = 0
+
+    def walk(self, part: Message, depth: int) -> None:
+        self.seen += 1
+        if depth > MAX_DEPTH or self.seen > MAX_PARTS:
+            if "TooManyParts" not in self.defects:
+                self.defects.append("TooManyParts")
             return
-        if ctype == "multipart/alternative":
-            # Prefer one plain and one html alternative, not every representation.
-            plain = [c for c in children if not c.is_multipart() and c.get_content_type() == "text/plain"]
-            html = [c for c in children if not c.is_multipart() and c.get_content_type() == "text/html"]
-            rest = [c for c in children if c not in plain and c not in html]
-            for child in plain[-1:] + html[-1:] + rest:
-                _walk(child, texts, htmls, attachments, charsets, bounce_parts, depth + 1)
+        ctype = part.get_content_type()
+        if ctype in DSN_TYPES:
+            self.bounce_parts.setdefault("delivery-status", part)
             return
-        for child in children:
-            _walk(child, texts, htmls, attachments, charsets, bounce_parts, depth + 1)
-        return
-    if ctype in ("message/delivery-status", "message/global-delivery-status"):
-        bounce_parts["delivery-status"] = part
-        return
-    if ctype in ("message/rfc822", "text/rfc822-headers", "message/global"):
-        bounce_parts.setdefault("original", part)
-    if ctype == "message/rfc822" or (part.get_payload() and isinstance(part.get_payload(), list)):
+        if ctype == "text/rfc822-headers":
+            self.bounce_parts.setdefault("original", part)
+        if ctype.startswith("message/") and (isinstance(part.get_payload(), list)
+                                             or ctype in ("message/rfc822", "message/global")):
+            if ctype in ("message/rfc822", "message/global"):
+                self.bounce_parts.setdefault("original", part)
+            self._attach_message(part)
+            return
+        if ctype.startswith("multipart/") or part.is_multipart():
+            children = part.get_payload()
+            if not isinstance(children, list) or not children:
+                recovered = _recover_multipart(part)
+                if recovered is None:  # declared multipart, no usable boundary: read the body as text
+                    self._add_text(part, "text/plain")
+                    return
+                self.defects.append("BoundaryRecovered")
+                children = recovered.get_payload()
+            if ctype == "multipart/alternative":
+                children = _alternatives(children)
+            for child in children:
+                self.walk(child, depth + 1)
+            return
+        if depth == 0 and ctype == "text/plain" and part.get("Content-Type") is None:
+            recovered = _recover_multipart(part, "multipart/mixed", leading_only=True)
+            if recovered is not None:  # MIME parts under a lost Content-Type header
+                self.defects.append("BoundaryRecovered")
+                for child in recovered.get_payload():
+                    self.walk(child, depth + 1)
+                return
+        self._leaf(part, ctype, depth)
+
+    def _leaf(self, part: Message, ctype: str, depth: int) -> None:
+        disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        filename = _filename(part)
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and (not filename or depth == 0):
+            self._add_text(part, ctype)
+            return
+        data = _payload(part)
+        if not data and not filename:
+            return
+        content_id = _unfold(part.get("Content-ID") or "").strip("<> ") or None
+        self.attachments.append(InboundAttachment(
+            filename=filename or _default_name(ctype),
+            content_type=ctype,
+            data=data,
+            content_id=content_id,
+            inline=content_id is not None and disposition != "attachment",
+        ))
+
+    def _attach_message(self, part: Message) -> None:
         inner = part.get_payload()
         inner_msg = inner[0] if isinstance(inner, list) and inner else None
-        data = inner_msg.as_bytes() if inner_msg is not None else _payload(part)
-        attachments.append(InboundAttachment(_filename(part) or "forwarded-message.eml", "message/rfc822", data))
-        return
-    filename = _filename(part)
-    content_id = (part.get("Content-ID") or "").strip().strip("<>") or None
-    is_body_text = ctype in ("text/plain", "text/html") and disposition != "attachment" and not (
-        filename and disposition != "inline")
-    if is_body_text:
-        _add_text(part, _payload(part), ctype, texts, htmls, charsets)
-        return
-    data = _payload(part)
-    if not data and not filename:
-        return
-    attachments.append(InboundAttachment(
-        filename=filename or _default_name(ctype),
-        content_type=ctype,
-        data=data,
-        content_id=content_id,
-        inline=disposition == "inline" or (content_id is not None and disposition != "attachment"),
-    ))
+        data = b""
+        if inner_msg is not None:
+            try:
+                data = inner_msg.as_bytes()
+            except Exception:
+                data = str(inner_msg.get_payload()).encode("utf-8", "surrogateescape")
+        else:
+            data = _payload(part)
+        name = _filename(part)
+        if not name and inner_msg is not None:
+            subject = re.sub(r'[\\/:*?"<>|]+', " ", decode_header_value(inner_msg.get("Subject"))).strip()
+            name = f"{subject[:100]}.eml" if subject else None
+        self.attachments.append(InboundAttachment(name or "forwarded-message.eml", "message/rfc822", data))
+
+    def _add_text(self, part: Message, ctype: str) -> None:
+        declared = None
+        try:
+            declared = part.get_content_charset()
+        except Exception:
+            pass
+        text, used = decode_bytes(_payload(part), declared)
+        self.charsets.append(used)
+        if ctype == "text/html":
+            self.htmls.append(text)
+            return
+        text = text.replace("\r\n", "\n")
+        if str(_param(part, "format") or "").lower() == "flowed":
+            text = _unflow(text, str(_param(part, "delsp") or "").lower() == "yes")
+        self.texts.append(text)
 
 
-def _add_text(part: Message, data: bytes, ctype: str, texts, htmls, charsets) -> None:
-    declared = part.get_content_charset() or part.get_param("charset")
-    if isinstance(declared, tuple):
-        declared = declared[2]
-    text, used = decode_bytes(data, declared)
-    charsets.append(used)
-    if ctype == "text/html":
-        htmls.append(text)
-    else:
-        if part.get_param("format") == "flowed":
-            text = _unflow(text, part.get_param("delsp") == "yes")
-        texts.append(text.replace("\r\n", "\n"))
+def _alternatives(children: list[Message]) -> list[Message]:
+    """One plain and one html alternative (the last of each, the richest), nested structures, and
+    a calendar invitation; not every representation (text/enriched, Gmail's AMP html)."""
+    leaves = [c for c in children if not c.is_multipart()]
+    plain = [c for c in leaves if c.get_content_type() == "text/plain"][-1:]
+    html = [c for c in leaves if c.get_content_type() == "text/html"][-1:]
+    rest = [c for c in children if c.is_multipart() or (
+        not c.get_content_type().startswith("text/") or c.get_content_type() == "text/calendar")]
+    return plain + html + rest
+
+
+_DELIMITER = re.compile(r"^--([^\s\"]{1,200}?)(--)?[ \t]*\r?$", re.M)
+_PART_HEADER = re.compile(r"\r?\n[A-Za-z][A-Za-z0-9-]*[ \t]*:")
+
+
+def _recover_multipart(part: Message, ctype: str | None = None, leading_only: bool = False) -> Message | None:
+    """A multipart whose boundary parameter is missing or wrong: find the delimiter the body really
+    uses (a "--token" line followed by part headers) and read the parts with it."""
+    body = part.get_payload()
+    if not isinstance(body, str) or str(part.get("Content-Transfer-Encoding") or "").lower().strip() in (
+            "base64", "quoted-printable"):
+        return None
+    for match in _DELIMITER.finditer(body, 0, 200_000):
+        if leading_only and body[:match.start()].strip():
+            return None
+        if match.group(2) or not _PART_HEADER.match(body, match.end()):
+            continue
+        head = f'Content-Type: {ctype or part.get_content_type()}; boundary="{match.group(1)}"\r\n\r\n'
+        data = head.encode("ascii", "replace") + body.encode("ascii", "surrogateescape")
+        try:
+            recovered = email.message_from_bytes(data, policy=POLICY)
+        except Exception:
+            return None
+        children = recovered.get_payload()
+        return recovered if isinstance(children, list) and children else None
+    return None
 
 
 def _unflow(text: str, delsp: bool) -> str:
-    lines, out = text.replace("\r\n", "\n").split("\n"), []
-    buffer = ""
-    for line in lines:
-        if line.endswith(" ") and line != "-- ":
-            buffer += line[:-1] if delsp else line
-        else:
-            out.append(buffer + line)
-            buffer = ""
-    if buffer:
-        out.append(buffer)
+    """RFC 3676: join soft-broken lines (trailing space) of the same quote depth, undo space-stuffing."""
+    out: list[str] = []
+    buffer, depth_of_buffer = None, 0
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]
+        if buffer is not None and depth != depth_of_buffer:
+            out.append(_quote(depth_of_buffer, buffer))
+            buffer = None
+        flowed = content.endswith(" ") and content != "-- "
+        if flowed and delsp:
+            content = content[:-1]
+        buffer = content if buffer is None else buffer + content
+        depth_of_buffer = depth
+        if not flowed:
+            out.append(_quote(depth, buffer))
+            buffer = None
+    if buffer is not None:
+        out.append(_quote(depth_of_buffer, buffer))
     return "\n".join(out)
+
+
+def _quote(depth: int, text: str) -> str:
+    return (">" * depth + " " + text) if depth else text
 
 
 def _default_name(ctype: str) -> str:
     ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "application/pdf": "pdf",
-           "text/calendar": "ics", "text/plain": "txt", "text/html": "html"}.get(ctype, "bin")
+           "text/calendar": "ics", "text/plain": "txt", "text/html": "html",
+           "text/rfc822-headers": "txt"}.get(ctype, "bin")
     return f"attachment.{ext}"
 
 
-def _bounce(msg: Message, parts: dict[str, Message]) -> Bounce:
-    recipients, status, diagnostic = [], None, None
+_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_BODY_MSGID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.I | re.M)
+
+
+def _bounce(msg: Message, parts: dict[str, Message], body: str) -> Bounce:
+    recipients, statuses = [], []
     dsn = parts.get("delivery-status")
     if dsn is not None:
-        body = dsn.get_payload()
-        blocks = body if isinstance(body, list) else []
-        if not blocks:
+        blocks = dsn.get_payload()
+        if not isinstance(blocks, list) or not blocks:
             text = decode_bytes(_payload(dsn))[0]
-            blocks = [email.message_from_string(b, policy=policy.compat32) for b in re.split(r"\n\s*\n", text)]
-        for block in blocks:
+            blocks = [email.message_from_string(b, policy=POLICY) for b in re.split(r"\r?\n[ \t]*\r?\n", text)]
+        for block in blocks[:50]:
+            if not isinstance(block, Message):
+                continue
             rcpt = block.get("Final-Recipient") or block.get("Original-Recipient")
             if rcpt:
-                recipients.append(rcpt.split(";", 1)[-1].strip())
-            status = status or block.get("Status")
-            diagnostic = diagnostic or block.get("Diagnostic-Code")
+                recipients.append(_unfold(str(rcpt).split(";", 1)[-1]).strip("<>"))
+            if block.get("Status") or block.get("Action"):
+                statuses.append((_unfold(block.get("Action") or "").lower() or None,
+                                 _unfold(block.get("Status") or "") or None,
+                                 _unfold(block.get("Diagnostic-Code") or "") or None))
     original_ids: list[str] = []
     original = parts.get("original")
     if original is not None:
         inner = original.get_payload()
-        if isinstance(inner, list) and inner:
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             original_ids = message_ids(inner[0].get("Message-ID"))
         else:
-            headers = email.message_from_bytes(_payload(original), policy=policy.compat32)
+            headers = email.message_from_bytes(_payload(original), policy=POLICY)
             original_ids = message_ids(headers.get("Message-ID"))
+    if not original_ids:  # a bounce that quotes the original in its text (Gmail, Exchange)
+        original_ids = message_ids(" ".join(_BODY_MSGID.findall(body[:200_000])))
     if not original_ids:
         original_ids = message_ids(msg.get("X-Original-Message-ID")) or message_ids(msg.get("In-Reply-To"))
     if not recipients and msg.get("X-Failed-Recipients"):
-        recipients = [r.strip() for r in msg["X-Failed-Recipients"].split(",")]
-    return Bounce(original_ids, recipients[:20], (status or "").strip() or None,
-                  (diagnostic or "").strip()[:500] or None)
+        recipients = [a for _, a in _pairs(msg.get_all("X-Failed-Recipients"))]
+    failed = [s for s in statuses if s[0] == "failed"] or statuses
+    action, status, diagnostic = failed[0] if failed else (None, None, None)
+    if status is None:
+        found = _STATUS.search(body[:20_000])
+        status = found.group(1) if found else None
+        action = action or ("failed" if status and status.startswith("5") else None)
+        if found and diagnostic is None:
+            line_start = body.rfind("\n", 0, found.start()) + 1
+            line_end = body.find("\n", found.end())
+            diagnostic = body[line_start:line_end if line_end >= 0 else None].strip()
+    return Bounce(original_ids[:20], recipients[:20], status, (diagnostic or "")[:500] or None, action)
