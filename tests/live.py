@@ -24,6 +24,7 @@ def desk_env(database_url: str, instance: Path, port: int, **extra: str) -> dict
         "DESK_INSTANCE_DIR": str(instance),
         "DESK_DATABASE_URL": database_url,
         "DESK_HTTP_PORT": str(port),
+        "DESK_SMTP_PORT": str(free_port()),
         "DESK_SECRET_KEY": "test-secret-key-not-for-production",
         "DESK_MAIL_DOMAIN": "desk.test",
         "DESK_PUBLIC_URL": f"http://127.0.0.1:{port}",

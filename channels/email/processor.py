@@ -32,6 +32,7 @@ log = logging.getLogger("desk.mail")
 
 _SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id")
+MAX_ATTEMPTS = 5
 _parse_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-parse")
 
 
@@ -103,14 +104,39 @@ class MailProcessor:
         self.stopping = threading.Event()
 
     def run_once(self, limit: int = 50) -> int:
+        """Process what is in the spool; returns how many messages reached an outcome."""
         mails = self.reader.pending(limit)
-        with self.app.app_context():
-            for mail in mails:
-                outcome, detail = process(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
-                                          received_at=mail.received_at, spool_id=mail.id)
-                self.reader.mark(mail.id, outcome, detail if outcome != Outcome.PROCESSED else None)
-                db.session.remove()
-        return len(mails)
+        outcomes = []
+        try:
+            with self.app.app_context():
+                for mail in mails:
+                    try:
+                        outcome, detail = process(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
+                                                  received_at=mail.received_at, spool_id=mail.id)
+                    except Exception as exc:  # a bug or an outage: never let one message block the rest
+                        log.exception("processing spooled mail %s failed (attempt %s)", mail.id, mail.attempts + 1)
+                        outcome, detail = self._failed(mail, exc)
+                    finally:
+                        db.session.remove()
+                    if outcome is not None:
+                        outcomes.append((mail.id, outcome, detail if outcome != Outcome.PROCESSED else None))
+        finally:
+            if outcomes:  # what was committed is marked even when a later message fails hard
+                self.reader.mark_many(outcomes)
+        return len(outcomes)
+
+    def _failed(self, mail: SpooledMail, exc: Exception) -> tuple[str | None, str | None]:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if mail.attempts + 1 < MAX_ATTEMPTS:
+            self.reader.record_failure(mail.id, error)  # stays in the spool; tried again next pass
+            return None, None
+        try:
+            return _quarantine({"raw": mail.data, "envelope_from": mail.mail_from, "rcpt_to": mail.rcpt_to,
+                                "spool_id": mail.id, "received_at": mail.received_at}, None, "intake_error", error)
+        except Exception:
+            log.exception("could not quarantine spooled mail %s either; it stays in the spool", mail.id)
+            self.reader.record_failure(mail.id, error)
+            return None, None
 
     def run_forever(self, poll: float = 0.1) -> None:
         while not self.stopping.is_set():

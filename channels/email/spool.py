@@ -49,11 +49,11 @@ class SpooledMail:
     attempts: int
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.executescript(SCHEMA)
     return conn
@@ -132,7 +132,9 @@ class SpoolReader:
     """Used by the processor: claim stored mail in arrival order, record the outcome."""
 
     def __init__(self, path: Path) -> None:
-        self.conn = connect(path)
+        # Marking a row processed need not wait for the disk: if the mark is lost in a power cut,
+        # the message is processed again and intake recognises it by its Message-ID.
+        self.conn = connect(path, synchronous="NORMAL")
 
     def pending(self, limit: int = 50, after_id: int = 0) -> list[SpooledMail]:
         rows = self.conn.execute(
@@ -150,8 +152,17 @@ class SpoolReader:
         return SpooledMail(r[0], r[1], r[2], r[3].split("\n") if r[3] else [], r[4], r[5], bytes(r[6]), r[7])
 
     def mark(self, spool_id: int, status: str, error: str | None = None) -> None:
-        self.conn.execute("UPDATE spool SET status = ?, error = ?, processed_at = ?, attempts = attempts + 1 "
-                          "WHERE id = ?", (status, error, time.time(), spool_id))
+        self.mark_many([(spool_id, status, error)])
+
+    def mark_many(self, outcomes: list[tuple[int, str, str | None]]) -> None:
+        now = time.time()
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.executemany("UPDATE spool SET status = ?, error = ?, processed_at = ?, attempts = attempts + 1 "
+                              "WHERE id = ?", [(status, error, now, sid) for sid, status, error in outcomes])
+        self.conn.execute("COMMIT")
+
+    def record_failure(self, spool_id: int, error: str) -> None:
+        self.conn.execute("UPDATE spool SET attempts = attempts + 1, error = ? WHERE id = ?", (error, spool_id))
 
     def counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT status, count(*) FROM spool GROUP BY status").fetchall())

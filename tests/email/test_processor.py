@@ -169,3 +169,32 @@ def test_quarantined_mail_can_be_reprocessed_and_then_threads_normally(mail_app)
     row = db.session.get(MailQuarantine, qid)
     assert row.status == "reprocessed" and row.interaction_id == interaction_for("b@x").id
     assert count(MailQuarantine) == 1  # the second failure updated the same entry
+
+
+def test_a_message_that_breaks_processing_does_not_block_the_next(mail_app, monkeypatch, tmp_path):
+    from channels.email import processor as processor_module
+    from channels.email.processor import MailProcessor
+    from channels.email.spool import SpoolReader, SpoolWriter
+
+    spool = tmp_path / "spool.db"
+    writer = SpoolWriter(spool)
+    writer.store(build_mail(message_id="<poison@x>", subject="poison"), "a@example.com", ["support@desk.test"])
+    writer.store(build_mail(message_id="<fine@x>", subject="fine"), "b@example.com", ["support@desk.test"])
+    writer.close()
+    real = processor_module.intake.receive
+
+    def flaky(msg):
+        if msg.external_id == "poison@x":
+            raise RuntimeError("bug in a service")
+        return real(msg)
+
+    monkeypatch.setattr(processor_module.intake, "receive", flaky)
+    reader = SpoolReader(spool)
+    worker = MailProcessor(mail_app, reader)
+    assert worker.run_once() == 1  # the good one went through despite the bad one before it
+    assert interaction_for("fine@x") is not None
+    for _ in range(processor_module.MAX_ATTEMPTS):
+        worker.run_once()
+    row = db.session.scalar(select(MailQuarantine))
+    assert row.reason == "intake_error" and "bug in a service" in row.error
+    assert reader.counts() == {"processed": 1, "quarantined": 1}
