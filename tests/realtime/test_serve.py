@@ -1,11 +1,13 @@
-"""`python -m desk serve`: web and outbox worker as one command, events relayed without Redis."""
+"""`python -m desk serve`: web, worker and SMTP server as one command, events relayed without Redis."""
 from __future__ import annotations
 
 import json
+import smtplib
 import signal
 import time
 import urllib.request
 
+from tests.email.conftest import build_mail
 from tests.live import LiveProcess, desk_env, free_port
 from tests.realtime.test_console_socket import Listener
 
@@ -20,7 +22,7 @@ def _json(url: str, token: str | None = None, body: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
-def test_serve_runs_web_and_worker_and_relays_delivery_updates(staff, make, database_url, tmp_path):
+def test_serve_runs_web_worker_and_smtp_and_relays_live_updates(staff, make, database_url, tmp_path):
     port = free_port()
     serve = LiveProcess("serve", desk_env(database_url, tmp_path / "instance", port), tmp_path / "logs")
     serve.start().wait_http()
@@ -44,6 +46,15 @@ def test_serve_runs_web_and_worker_and_relays_delivery_updates(staff, make, data
             update = listener.wait_for("interaction.updated", timeout=15,
                                        where=lambda d: d["interaction"]["id"] == reply["id"])
             assert update["interaction"]["delivery_status"] == "recorded"
+
+            # Mail: SMTP process -> spool -> worker process -> intake -> relay -> web -> browser.
+            with smtplib.SMTP("127.0.0.1", int(serve.env["DESK_SMTP_PORT"]), timeout=10) as smtp:
+                smtp.sendmail("mail@example.kr", ["support@desk.test"], build_mail(
+                    sender="고객 <mail@example.kr>", message_id="<serve@example.kr>", subject="메일 문의"))
+            created = listener.wait_for("ticket.created", timeout=15,
+                                        where=lambda d: d["ticket"]["subject"] == "메일 문의")
+            assert created["ticket"]["channel"] == "email"
+            assert _json(f"{serve.url}/healthz")["smtp"] == "ok"
         finally:
             listener.close()
     finally:
