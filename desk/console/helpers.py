@@ -1,0 +1,289 @@
+"""Presentation helpers for the console templates: translated labels, dates in the agent's
+time zone, phone formatting, safe redirects, cache-busted static URLs."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import phonenumbers
+from babel.dates import format_skeleton
+from flask import current_app, request, url_for
+from flask_babel import (format_date, format_datetime, format_decimal, format_timedelta, get_locale,
+                         get_timezone)
+from flask_babel import gettext as _
+
+from desk.console import bp
+from desk.console.icons import icon
+from desk.models import utcnow
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A local path to go to after signing in; anything pointing elsewhere is replaced."""
+    fallback = default or url_for("console.index")
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return fallback
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return fallback
+    return target
+
+
+# -- labels (functions: they must be translated per request) -----------------------------------
+
+def status_labels() -> dict[str, str]:
+    return {"new": _("New"), "open": _("Open"), "pending": _("Pending"), "solved": _("Solved"),
+            "closed": _("Closed")}
+
+
+def priority_labels() -> dict[str, str]:
+    return {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
+
+
+def channel_labels() -> dict[str, str]:
+    return {"email": _("Email"), "chat": _("Chat"), "sms": _("SMS"), "voice": _("Phone call"),
+            "callback": _("Callback"), "web": _("Web form"), "note": _("Note"), "campaign": _("Campaign")}
+
+
+def delivery_labels() -> dict[str, str]:
+    return {"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "delivered": _("Delivered"),
+            "failed": _("Failed"), "recorded": _("Recorded, not sent")}
+
+
+def threading_labels() -> dict[str, str]:
+    """Why an inbound message joined the ticket it is on (``interaction.meta['threading']['reason']``)."""
+    return {
+        "new_ticket": _("New ticket"),
+        "subject_token": _("Ticket number in the subject"),
+        "reply_token": _("Reply to our reply address"),
+        "verified_reference": _("Reply to one of our messages"),
+        "same_conversation": _("Same conversation"),
+        "open_ticket_same_channel": _("Open ticket on the same channel"),
+        "follow_up": _("Follow-up to a closed ticket"),
+    }
+
+
+def identity_labels() -> dict[str, str]:
+    return {"email": _("Email"), "phone": _("Phone"), "chat_visitor": _("Chat visitor")}
+
+
+def label(kind: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    table = {"status": status_labels, "priority": priority_labels, "channel": channel_labels,
+             "delivery": delivery_labels, "threading": threading_labels, "identity": identity_labels}[kind]()
+    return table.get(value, value.replace("_", " "))
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(get_timezone())
+
+
+def when(value: datetime | None) -> str:
+    """A short absolute time in the agent's zone: ``11월 29일 오후 8:08`` / ``Nov 29, 8:08 PM``."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    tz = get_timezone()
+    now = utcnow()
+    day = format_skeleton("MMMd" if _local(value).year == _local(now).year else "yMMMd", value,
+                          tzinfo=tz, locale=locale)
+    time = format_skeleton("hm", value, tzinfo=tz, locale=locale)
+    return _("%(date)s, %(time)s", date=day, time=time)
+
+
+def day(value: datetime | None) -> str:
+    """A date in the agent's zone: ``2026년 11월 30일`` / ``Nov 30, 2026``."""
+    if value is None:
+        return ""
+    return format_skeleton("yMMMd", value, tzinfo=get_timezone(), locale=get_locale())
+
+
+def reltime(value: datetime | None) -> str:
+    """``3시간 전`` / ``3 hours ago`` for the last week, a date after that."""
+    if value is None:
+        return ""
+    delta = utcnow() - value
+    if delta < timedelta(minutes=1):
+        return _("just now")
+    if delta < timedelta(days=7):
+        return format_timedelta(-delta, add_direction=True, threshold=0.9)
+    if _local(value).year == _local(utcnow()).year:
+        return format_skeleton("MMMd", value, tzinfo=get_timezone(), locale=get_locale())
+    return format_date(value, "medium")
+
+
+def full_time(value: datetime | None) -> str:
+    return format_datetime(value, "medium") if value else ""
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def duration(seconds) -> str:
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return ""
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def filesize(size) -> str:
+    """``840 B``, ``12.5 KB``, ``3.2 MB`` with the locale's decimal sign."""
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{format_decimal(round(size, 1))} {unit}"
+    return ""
+
+
+# -- people -----------------------------------------------------------------------------------
+
+def phone(value: str | None) -> str:
+    """E.164 shown the way people write it: national format at home, international abroad."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    home = current_app.config.get("DEFAULT_REGION", "KR")
+    if phonenumbers.region_code_for_number(number) == home:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def initials(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        return "?"
+    if name.isascii():
+        parts = [p for p in name.replace("@", " ").replace(".", " ").split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+    if all("\uac00" <= c <= "\ud7a3" for c in name) and len(name) in (3, 4):
+        return name[-2:]  # Korean names: the given name (김민지 -> 민지), as Korean apps show it
+    return name[:2]
+
+
+def avatar_tone(key) -> int:
+    """One of eight avatar colours, stable per customer or agent."""
+    return int(hashlib.sha1(str(key).encode()).hexdigest()[:4], 16) % 8
+
+
+# -- URLs -------------------------------------------------------------------------------------
+
+_static_versions: dict[str, str] = {}
+
+
+def static_url(filename: str) -> str:
+    """``/static/<file>?v=<content hash>`` so browsers pick up new assets after an upgrade."""
+    version = _static_versions.get(filename)
+    if version is None:
+        path = Path(current_app.static_folder) / filename
+        try:
+            version = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        except OSError:
+            version = "0"
+        if not current_app.debug:
+            _static_versions[filename] = version
+    return url_for("static", filename=filename, v=version)
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query parameters replaced (``None`` removes one)."""
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    for key, value in changes.items():
+        if value in (None, ""):
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+@bp.app_context_processor
+def _console_context():
+    return {
+        "icon": icon,
+        "label": label,
+        "status_labels": status_labels,
+        "priority_labels": priority_labels,
+        "channel_labels": channel_labels,
+        "static_url": static_url,
+        "url_with": url_with,
+        "initials": initials,
+        "avatar_tone": avatar_tone,
+    }
+
+
+@bp.app_template_filter("when")
+def _when(value):
+    return when(value)
+
+
+@bp.app_template_filter("day")
+def _day(value):
+    return day(value)
+
+
+@bp.app_template_filter("reltime")
+def _reltime(value):
+    return reltime(value)
+
+
+@bp.app_template_filter("full_time")
+def _full_time(value):
+    return full_time(value)
+
+
+@bp.app_template_filter("iso")
+def _iso(value):
+    return iso(value)
+
+
+@bp.app_template_filter("phone")
+def _phone(value):
+    return phone(value)
+
+
+@bp.app_template_filter("filesize")
+def _filesize(value):
+    return filesize(value)
+
+
+@bp.app_template_filter("duration")
+def _duration(value):
+    return duration(value)
+
+
+
+def error_message(exc) -> str:
+    """A service error (``DeskError``) as a sentence for the agent, translated where we know it."""
+    known = {
+        "stale": _("Someone changed this ticket after you opened it. Check the current values and "
+                   "apply your change again."),
+        "ticket_closed": _("This ticket is closed; replies are not possible. The customer's next "
+                           "message opens a follow-up ticket."),
+    }
+    if getattr(exc, "code", None) in known:
+        return known[exc.code]
+    field_messages = {
+        "channel": _("The customer cannot be reached on that channel."),
+        "body": _("Write a message first."),
+        "queue": _("You can only move tickets to your own queues."),
+        "assignee": _("That agent does not work this ticket's queue."),
+        "cursor": _("That page link is no longer valid."),
+    }
+    return field_messages.get(getattr(exc, "field", None)) or getattr(exc, "message", str(exc))

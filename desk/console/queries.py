@@ -1,0 +1,122 @@
+"""Read-only lookups the console pages need: counts for the navigation, the choices an
+agent may pick from, who may see which customer, and a timeline page with its tickets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import func, select
+
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, Agent, Customer, Interaction, Queue, Ticket
+from desk.services import access, customers
+
+TIMELINE_PAGE = 50
+
+
+def visible_queues(agent: Agent) -> list[Queue]:
+    if agent.has_role("supervisor"):
+        return list(db.session.scalars(select(Queue).order_by(Queue.name)))
+    return list(agent.queues)
+
+
+def assignable_agents(agent: Agent, ticket: Ticket | None = None) -> list[Agent]:
+    """Supervisors may assign anyone; agents, the people working the ticket's queue."""
+    stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id)
+    people = list(db.session.scalars(stmt))
+    if agent.has_role("supervisor"):
+        return people
+    if ticket is None or ticket.queue_id is None:
+        return [agent]
+    return [p for p in people if ticket.queue_id in {q.id for q in p.queues} or p.id == agent.id]
+
+
+def nav_counts(agent: Agent) -> dict:
+    """Cheap COUNT queries inside the agent's scope, for the left navigation."""
+    scope = access.ticket_scope(agent)
+    is_open = Ticket.status.in_(OPEN_STATUSES)
+    by_status = {status: count for status, count in db.session.execute(
+        select(Ticket.status, func.count()).where(scope).group_by(Ticket.status))}
+
+    def count(*where) -> int:
+        return db.session.scalar(select(func.count()).select_from(Ticket).where(scope, *where)) or 0
+
+    per_queue = {queue_id: n for queue_id, n in db.session.execute(
+        select(Ticket.queue_id, func.count()).where(scope, is_open).group_by(Ticket.queue_id))}
+    return {
+        "status": by_status,
+        "active": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+        "all": sum(by_status.values()),
+        "mine": count(is_open, Ticket.assignee_id == agent.id),
+        "unassigned": count(is_open, Ticket.assignee_id.is_(None)),
+        "queues": per_queue,
+    }
+
+
+def ticket_by_number(agent: Agent, number: int) -> Ticket:
+    """The ticket with this number if the agent may see it; 404 either way otherwise."""
+    if not 0 < number < 2**63:
+        abort(404)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not access.can_view_ticket(agent, ticket):
+        abort(404)
+    return ticket
+
+
+def can_view_customer(agent: Agent, customer: Customer) -> bool:
+    if agent.has_role("supervisor"):
+        return True
+    return db.session.scalar(
+        select(Ticket.id).where(Ticket.customer_id == customer.id, access.ticket_scope(agent)).limit(1)
+    ) is not None
+
+
+def visible_customer_ids(agent: Agent, ids: list[int]) -> set[int]:
+    if agent.has_role("supervisor"):
+        return set(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(Ticket.customer_id).where(Ticket.customer_id.in_(ids), access.ticket_scope(agent)).distinct()))
+
+
+def ticket_totals(customer_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Open and total ticket counts for a page of customers."""
+    if not customer_ids:
+        return {}
+    totals: dict[int, dict[str, int]] = {cid: {"open": 0, "total": 0} for cid in customer_ids}
+    rows = db.session.execute(
+        select(Ticket.customer_id, Ticket.status, func.count())
+        .where(Ticket.customer_id.in_(customer_ids)).group_by(Ticket.customer_id, Ticket.status))
+    for cid, status, n in rows:
+        totals[cid]["total"] += n
+        if status in OPEN_STATUSES:
+            totals[cid]["open"] += n
+    return totals
+
+
+@dataclass
+class TimelinePage:
+    entries: list[Interaction]
+    next_cursor: str | None
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+
+
+def timeline_page(customer: Customer, agent: Agent, *, cursor: str | None = None,
+                  limit: int = TIMELINE_PAGE, oldest_first: bool = False) -> TimelinePage:
+    """A page of the customer's cross-channel timeline (scoped to the agent), with the tickets
+    its entries belong to loaded in one query."""
+    entries, next_cursor = customers.timeline(db.session, customer, agent, cursor=cursor, limit=limit)
+    ticket_ids = {entry.ticket_id for entry in entries}
+    tickets = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))} \
+        if ticket_ids else {}
+    if oldest_first:
+        entries = list(reversed(entries))
+    return TimelinePage(entries, next_cursor, tickets)
+
+
+def customer_tickets(customer: Customer, agent: Agent, limit: int = 50) -> list[Ticket]:
+    from desk.services import tickets
+
+    rows, _ = tickets.list_tickets(db.session, agent, customer=customer.id, limit=limit)
+    return rows
