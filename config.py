@@ -105,7 +105,7 @@ class Config:
         self.LANGUAGES = ("ko", "en")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.LOGIN_RATE_LIMIT = "10 per minute"
+        self.LOGIN_RATE_LIMIT = env.str("DESK_LOGIN_RATE_LIMIT", "10 per minute")
         self.OUTBOX_MAX_ATTEMPTS = 8
         self.OUTBOX_BACKOFF_SECONDS = 30
         self.OUTBOX_POLL_SECONDS = 1.0

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from channels.base import InboundMessage, ThreadHints
 from desk.extensions import db
-from desk.models import Agent, Customer, Queue, utcnow
+from desk.models import Agent, Customer, Interaction, Queue, Ticket, utcnow
 from desk.services import auth, identity, intake, replies, tickets
 
 DEMO_PASSWORD = "desk-demo-2026"
@@ -65,6 +65,28 @@ KO_REPLIES = ["안녕하세요, 고객님. 확인 후 바로 안내드리겠습�
 EN_REPLIES = ["Thanks for reaching out, we are looking into it now.", "Sorry for the trouble, this is fixed now.",
               "Got it. We will get back to you within one business day."]
 CHANNELS = ["email", "email", "email", "chat", "sms", "voice", "callback", "web"]
+
+
+def _backdate(ticket_id: int, when, rng: random.Random) -> None:
+    """Demo tickets happened over the last weeks, not at load time: spread each ticket's
+    interactions from its first message on, a few minutes to hours apart."""
+    now = utcnow()
+    with db.write() as session:
+        ticket = session.get(Ticket, ticket_id)
+        moments = []
+        at = when
+        for interaction in session.scalars(select(Interaction).where(Interaction.ticket_id == ticket_id)
+                                           .order_by(Interaction.id)):
+            interaction.created_at = interaction.occurred_at = min(at, now)
+            moments.append((interaction, interaction.created_at))
+            at = at + timedelta(minutes=rng.randint(5, 240))
+        ticket.created_at = when
+        ticket.updated_at = moments[-1][1]
+        ticket.last_inbound_at = max((t for i, t in moments if i.direction == "inbound"), default=when)
+        outbound = [t for i, t in moments if i.direction == "outbound"]
+        ticket.first_response_at = outbound[0] if outbound else None
+        if ticket.solved_at is not None:
+            ticket.solved_at = moments[-1][1]
 
 
 def load_if_empty(customers: int = 200, seed: int = 7) -> bool:
@@ -122,6 +144,7 @@ def load(customers: int = 200, seed: int = 7) -> None:
             roll = rng.random()
             agent = rng.choice([a for a in agents if ticket.queue_id in {q.id for q in a.queues}])
             if roll < 0.25:
+                _backdate(ticket.id, when, rng)
                 continue  # still new, unanswered
             reply_channel = {"sms": "sms", "voice": "sms", "callback": "sms"}.get(channel, "email")
             replies.send(ticket.id, actor=staff["supervisor@desk.localhost"], body="고객 등급 확인 필요" if korean
@@ -131,3 +154,4 @@ def load(customers: int = 200, seed: int = 7) -> None:
             if roll > 0.8:
                 tickets.update(ticket.id, {"priority": rng.choice(["high", "urgent", "low"])},
                                actor=staff["supervisor@desk.localhost"])
+            _backdate(ticket.id, when, rng)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,15 @@ def config(database_url, tmp_path) -> TestConfig:
 def app(config):
     application = create_app(config, role="web")
     _empty_tables()
+
+    @application.before_request
+    def _forget_request_caches():
+        # The test keeps one app context open, so ``flask.g`` would outlive each test-client
+        # request; forget what extensions cache there (signed-in user, locale, CSRF token), as a
+        # real server does between requests.
+        for name in ("_login_user", "_flask_babel", "csrf_token"):
+            g.pop(name, None)
+
     with application.app_context():
         yield application
     db.session.remove()

@@ -6,7 +6,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from flask import g
 
 from desk.extensions import db
 from desk.services import identity
@@ -35,18 +34,6 @@ def compile_translations() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _translations():
     compile_translations()
-
-
-@pytest.fixture(autouse=True)
-def _per_request_globals(app):
-    """The shared ``app`` fixture keeps one app context open for the whole test, so ``flask.g``
-    outlives each test-client request. Forget what extensions cache there per request (the
-    signed-in user, the locale, the CSRF token), as a real server does between requests."""
-
-    @app.before_request
-    def _forget_request_caches():
-        for name in ("_login_user", "_flask_babel", "csrf_token"):
-            g.pop(name, None)
 
 
 @pytest.fixture
