@@ -9,13 +9,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.message import Message, _parseparam
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from channels.base import InboundAttachment
-from channels.email.charsets import decode_bytes, decode_header_value
+from channels.email.charsets import decode_bytes, decode_header_value, plain_params, repair_headers, unflow
 from channels.email.quotes import split_html, split_text
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -25,6 +25,7 @@ DECISION_HEADERS = (
     "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id",
     "Return-Path", "X-Failed-Recipients", "Content-Type", "X-Loop", "X-Desk-Ticket")
 DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_CTYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
 @dataclass
@@ -70,13 +71,7 @@ class _Message(Message):
             return super()._get_params_preserve(failobj, header)
         except Exception:
             value = self.get(header)
-            if value is None:
-                return failobj
-            params = []
-            for item in _parseparam(str(value)):
-                name, _, val = item.partition("=")
-                params.append((name.strip(), val.strip()))
-            return params
+            return failobj if value is None else plain_params(str(value))
 
 
 class _Policy(Compat32):
@@ -93,7 +88,7 @@ POLICY = _Policy(message_factory=_Message)
 def message_ids(value: str | None) -> list[str]:
     if not value:
         return []
-    value = str(value)
+    value = decode_header_value(value) if re.search("[\udc80-\udcff]", str(value)) else str(value).replace("\x00", "")
     found = _MSGID.findall(value)
     if not found and value.strip() and " " not in value.strip():
         found = [value.strip()]
@@ -136,36 +131,28 @@ def _date(value: str | None) -> datetime | None:
         return None
 
 
-def _param(part: Message, name: str, header: str = "content-type"):
+def _param(part: Message, name: str, header: str = "content-type") -> str | None:
     try:
-        return part.get_param(name, header=header)
+        value = part.get_param(name, header=header)
     except Exception:
         return None
+    return str(value[2] if isinstance(value, tuple) else value) if value else None
 
 
 def _filename(part: Message) -> str | None:
-    """The attachment's name: RFC 2231 (filename*=UTF-8''...) preferred over a plain or RFC 2047
-    value, from Content-Disposition first, then Content-Type's name; without any directory."""
-    found = None
+    """RFC 2231 (filename*=UTF-8''...) before a plain or RFC 2047 value, Content-Disposition's
+    filename before Content-Type's name; without any directory or control character."""
+    values = []
     for header, key in (("content-disposition", "filename"), ("content-type", "name")):
         try:
-            params = part.get_params(header=header) or []
+            values += [v for k, v in part.get_params(header=header) or [] if k.strip().lower() in (key, key + "*")]
         except Exception:
-            params = []
-        values = [v for k, v in params if k.strip().lower() in (key, key + "*")]
-        found = next((v for v in values if isinstance(v, tuple)), None) or (values[0] if values else None)
-        if found:
-            break
-    if not found:
-        return None
+            continue
+    found = next((v for v in values if isinstance(v, tuple)), None) or next((v for v in values if v), None)
     if isinstance(found, tuple):  # RFC 2231: (charset, language, value)
-        charset, _, value = found
-        value = value.strip('"') if isinstance(value, str) else value
-        name = decode_bytes(value.encode("latin-1", "surrogateescape"), charset or "utf-8")[0]
-    else:
-        name = decode_header_value(found.strip('"'))
-    name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+        data = str(found[2]).strip('"').encode("latin-1", "surrogateescape")
+        found = decode_bytes(data, found[0] or "utf-8")[0]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", re.split(r"[\\/]", decode_header_value(found))[-1]).strip(' "')
     return name[:255] or None
 
 
@@ -175,42 +162,15 @@ def _payload(part: Message) -> bytes:
     except Exception:  # a broken transfer encoding: take what is there
         data = None
     if data is None:
-        raw = part.get_payload()
+        raw = getattr(part, "_payload", None)  # the undecoded text, 8-bit bytes as surrogate escapes
         if isinstance(raw, str):
             return raw.encode("ascii", "surrogateescape")
         return b""
     return data
 
 
-_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
-_SPACED_HEADER = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]+:")
-
-
-def _repair_headers(raw: bytes) -> tuple[bytes, int]:
-    """Headers a person would still read: "Subject : x" loses its space, and a line without a colon
-    between two headers is dropped (the stdlib would start the body there, losing every header
-    after it)."""
-    match = re.search(rb"\r?\n\r?\n", raw)
-    end = match.start() if match else len(raw)
-    lines = raw[:end].split(b"\n")
-    if not lines or not (_HEADER_LINE.match(lines[0]) or _SPACED_HEADER.match(lines[0])):
-        return raw, 0
-    fixed = [_SPACED_HEADER.sub(rb"\1:", line, count=1) if _SPACED_HEADER.match(line) else line
-             for line in lines]
-    valid = [bool(_HEADER_LINE.match(line)) or line[:1] in (b" ", b"\t") for line in fixed]
-    kept, dropped = [], 0
-    for i, line in enumerate(fixed):
-        if not valid[i] and not (i == 0 and line.startswith(b"From ")) and sum(valid[i + 1:i + 3]) == 2:
-            dropped += 1
-            continue
-        kept.append(line)
-    if not dropped and fixed == lines:
-        return raw, 0
-    return b"\n".join(kept) + raw[end:], dropped
-
-
 def _load(raw: bytes) -> tuple[Message, list[str]]:
-    fixed, dropped = _repair_headers(raw)
+    fixed, dropped = repair_headers(raw)
     notes = [f"MalformedHeaderLineDropped x{dropped}"] if dropped else []
     try:
         return email.message_from_bytes(fixed, policy=POLICY), notes
@@ -228,42 +188,28 @@ def parse(raw: bytes) -> ParsedMail:
     walker = _Walker()
     walker.walk(msg, 0)
 
-    html = "\n".join(walker.htmls) if walker.htmls else None
-    if walker.texts:
-        text, quoted = split_text("\n\n".join(t for t in walker.texts if t.strip()))
-    else:
-        text, quoted = _text_from_html(html)
-    if html:
-        html = split_html(html)
+    html = "\n".join(walker.htmls) or None
+    text, quoted = split_text("\n\n".join(t for t in walker.texts if t.strip())) if walker.texts \
+        else _text_from_html(html)
+    html = split_html(html) if html else None
     headers = {name: decode_header_value(msg.get(name)) for name in DECISION_HEADERS if msg.get(name) is not None}
-    report_type = None
-    if msg.get_content_type() == "multipart/report":
-        report_type = str(_param(msg, "report-type") or "").strip().lower() or "unknown"
+    report_type = ((_param(msg, "report-type") or "").strip().lower() or "unknown") \
+        if msg.get_content_type() == "multipart/report" else None
     parsed = ParsedMail(
-        message_id=message_id,
-        external_id=message_id or "sha256:" + hashlib.sha256(raw).hexdigest(),
-        from_address=from_address,
-        from_name=from_name,
-        reply_to=reply_to,
-        to=_addresses(msg, "To", "Delivered-To", "X-Original-To"),
-        cc=_addresses(msg, "Cc"),
-        subject=decode_header_value(msg.get("Subject"))[:500],
-        date=_date(msg.get("Date")),
+        message_id=message_id, external_id=message_id or "sha256:" + hashlib.sha256(raw).hexdigest(),
+        from_address=from_address, from_name=from_name, reply_to=reply_to,
+        to=_addresses(msg, "To", "Delivered-To", "X-Original-To"), cc=_addresses(msg, "Cc"),
+        subject=decode_header_value(msg.get("Subject"))[:500], date=_date(msg.get("Date")),
         in_reply_to=message_ids(msg.get("In-Reply-To")),
         references=message_ids(" ".join(str(v) for v in msg.get_all("References") or [])),
-        text=text,
-        quoted=quoted,
-        html=html,
-        attachments=walker.attachments,
-        headers=headers,
+        text=text, quoted=quoted, html=html, attachments=walker.attachments, headers=headers,
         auth_results=[decode_header_value(v) for v in (msg.get_all("Authentication-Results") or [])],
-        charsets=walker.charsets,
-        defects=(notes + [type(d).__name__ for d in msg.defects] + walker.defects)[:20],
+        charsets=walker.charsets, defects=(notes + [type(d).__name__ for d in msg.defects] + walker.defects)[:20],
         report_type=report_type,
     )
     if report_type in ("delivery-status", "global-delivery-status") or "delivery-status" in walker.bounce_parts \
             or msg.get("X-Failed-Recipients"):
-        parsed.bounce = _bounce(msg, walker.bounce_parts, "\n\n".join(walker.texts))
+        parsed.bounce = _bounce(msg, walker.bounce_parts, f"{text}\n\n{quoted}")
     return parsed
 
 
@@ -295,42 +241,33 @@ class _Walker:
     def walk(self, part: Message, depth: int) -> None:
         self.seen += 1
         if depth > MAX_DEPTH or self.seen > MAX_PARTS:
-            if "TooManyParts" not in self.defects:
-                self.defects.append("TooManyParts")
+            self.defects += [] if "TooManyParts" in self.defects else ["TooManyParts"]
             return
-        ctype = part.get_content_type()
+        valid = _CTYPE.match(part.get_content_type())  # a corrupt header still names its type first
+        ctype = valid.group(0) if valid else "text/plain"
         if ctype in DSN_TYPES:
             self.bounce_parts.setdefault("delivery-status", part)
             return
-        if ctype == "text/rfc822-headers":
+        if ctype in ("message/rfc822", "message/global", "text/rfc822-headers"):
             self.bounce_parts.setdefault("original", part)
-        if ctype.startswith("message/") and (isinstance(part.get_payload(), list)
-                                             or ctype in ("message/rfc822", "message/global")):
-            if ctype in ("message/rfc822", "message/global"):
-                self.bounce_parts.setdefault("original", part)
-            self._attach_message(part)
-            return
-        if ctype.startswith("multipart/") or part.is_multipart():
-            children = part.get_payload()
-            if not isinstance(children, list) or not children:
-                recovered = _recover_multipart(part)
-                if recovered is None:  # declared multipart, no usable boundary: read the body as text
-                    self._add_text(part, "text/plain")
-                    return
+        if ctype in ("message/rfc822", "message/global"):
+            return self._attach_message(part)
+        if ctype.startswith("message/") and isinstance(part.get_payload(), list):
+            return  # machine-readable report fields (read receipts, abuse reports): no file for a person
+        children = part.get_payload() if ctype.startswith("multipart/") or part.is_multipart() else None
+        lost = depth == 0 and ctype == "text/plain" and part.get("Content-Type") is None  # header lost in transit
+        if lost or (children is not None and not (isinstance(children, list) and children)):
+            recovered = _recover_multipart(part, "multipart/mixed" if lost else None, leading_only=lost)
+            if recovered is not None:
                 self.defects.append("BoundaryRecovered")
                 children = recovered.get_payload()
-            if ctype == "multipart/alternative":
-                children = _alternatives(children)
-            for child in children:
+            elif not lost:  # declared multipart, no usable boundary: read the body as text
+                self._add_text(part, "text/plain")
+                return
+        if isinstance(children, list) and children:
+            for child in _alternatives(children) if ctype == "multipart/alternative" else children:
                 self.walk(child, depth + 1)
             return
-        if depth == 0 and ctype == "text/plain" and part.get("Content-Type") is None:
-            recovered = _recover_multipart(part, "multipart/mixed", leading_only=True)
-            if recovered is not None:  # MIME parts under a lost Content-Type header
-                self.defects.append("BoundaryRecovered")
-                for child in recovered.get_payload():
-                    self.walk(child, depth + 1)
-                return
         self._leaf(part, ctype, depth)
 
     def _leaf(self, part: Message, ctype: str, depth: int) -> None:
@@ -342,46 +279,33 @@ class _Walker:
         data = _payload(part)
         if not data and not filename:
             return
-        content_id = _unfold(part.get("Content-ID") or "").strip("<> ") or None
-        self.attachments.append(InboundAttachment(
-            filename=filename or _default_name(ctype),
-            content_type=ctype,
-            data=data,
-            content_id=content_id,
-            inline=content_id is not None and disposition != "attachment",
-        ))
+        content_id = decode_header_value(part.get("Content-ID")).strip("<> ") or None
+        self.attachments.append(InboundAttachment(filename or _default_name(ctype), ctype, data, content_id,
+                                                  inline=content_id is not None and disposition != "attachment"))
 
     def _attach_message(self, part: Message) -> None:
+        """A forwarded mail stays one .eml file, named after its subject when it has no name."""
         inner = part.get_payload()
-        inner_msg = inner[0] if isinstance(inner, list) and inner else None
-        data = b""
-        if inner_msg is not None:
-            try:
-                data = inner_msg.as_bytes()
-            except Exception:
-                data = str(inner_msg.get_payload()).encode("utf-8", "surrogateescape")
-        else:
-            data = _payload(part)
-        name = _filename(part)
-        if not name and inner_msg is not None:
-            subject = re.sub(r'[\\/:*?"<>|]+', " ", decode_header_value(inner_msg.get("Subject"))).strip()
-            name = f"{subject[:100]}.eml" if subject else None
-        self.attachments.append(InboundAttachment(name or "forwarded-message.eml", "message/rfc822", data))
+        inner = inner[0] if isinstance(inner, list) and inner else None
+        try:
+            data = inner.as_bytes() if inner is not None else _payload(part)
+        except Exception:
+            data = b""
+        subject = decode_header_value(inner.get("Subject") if inner is not None else None)
+        subject = re.sub(r'[\\/:*?"<>|]+', " ", subject).strip()[:100]
+        name = _filename(part) or (f"{subject}.eml" if subject else "forwarded-message.eml")
+        self.attachments.append(InboundAttachment(name, "message/rfc822", data))
 
     def _add_text(self, part: Message, ctype: str) -> None:
-        declared = None
-        try:
-            declared = part.get_content_charset()
-        except Exception:
-            pass
-        text, used = decode_bytes(_payload(part), declared)
+        text, used = decode_bytes(_payload(part), _param(part, "charset"))
+        text = text.replace("\x00", "")  # no database stores NUL in text
         self.charsets.append(used)
         if ctype == "text/html":
             self.htmls.append(text)
             return
         text = text.replace("\r\n", "\n")
-        if str(_param(part, "format") or "").lower() == "flowed":
-            text = _unflow(text, str(_param(part, "delsp") or "").lower() == "yes")
+        if (_param(part, "format") or "").lower() == "flowed":
+            text = unflow(text, (_param(part, "delsp") or "").lower() == "yes")
         self.texts.append(text)
 
 
@@ -403,19 +327,18 @@ _PART_HEADER = re.compile(r"\r?\n[A-Za-z][A-Za-z0-9-]*[ \t]*:")
 def _recover_multipart(part: Message, ctype: str | None = None, leading_only: bool = False) -> Message | None:
     """A multipart whose boundary parameter is missing or wrong: find the delimiter the body really
     uses (a "--token" line followed by part headers) and read the parts with it."""
-    body = part.get_payload()
-    if not isinstance(body, str) or str(part.get("Content-Transfer-Encoding") or "").lower().strip() in (
+    if not isinstance(part.get_payload(), str) or str(part.get("Content-Transfer-Encoding") or "").lower().strip() in (
             "base64", "quoted-printable"):
         return None
+    body = (data := _payload(part)).decode("ascii", "surrogateescape")
     for match in _DELIMITER.finditer(body, 0, 200_000):
         if leading_only and body[:match.start()].strip():
             return None
         if match.group(2) or not _PART_HEADER.match(body, match.end()):
             continue
         head = f'Content-Type: {ctype or part.get_content_type()}; boundary="{match.group(1)}"\r\n\r\n'
-        data = head.encode("ascii", "replace") + body.encode("ascii", "surrogateescape")
         try:
-            recovered = email.message_from_bytes(data, policy=POLICY)
+            recovered = email.message_from_bytes(head.encode("ascii", "replace") + data, policy=POLICY)
         except Exception:
             return None
         children = recovered.get_payload()
@@ -423,48 +346,19 @@ def _recover_multipart(part: Message, ctype: str | None = None, leading_only: bo
     return None
 
 
-def _unflow(text: str, delsp: bool) -> str:
-    """RFC 3676: join soft-broken lines (trailing space) of the same quote depth, undo space-stuffing."""
-    out: list[str] = []
-    buffer, depth_of_buffer = None, 0
-    for line in text.split("\n"):
-        depth = len(line) - len(line.lstrip(">"))
-        content = line[depth:]
-        if content.startswith(" "):
-            content = content[1:]
-        if buffer is not None and depth != depth_of_buffer:
-            out.append(_quote(depth_of_buffer, buffer))
-            buffer = None
-        flowed = content.endswith(" ") and content != "-- "
-        if flowed and delsp:
-            content = content[:-1]
-        buffer = content if buffer is None else buffer + content
-        depth_of_buffer = depth
-        if not flowed:
-            out.append(_quote(depth, buffer))
-            buffer = None
-    if buffer is not None:
-        out.append(_quote(depth_of_buffer, buffer))
-    return "\n".join(out)
-
-
-def _quote(depth: int, text: str) -> str:
-    return (">" * depth + " " + text) if depth else text
-
-
 def _default_name(ctype: str) -> str:
     ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "application/pdf": "pdf",
            "text/calendar": "ics", "text/plain": "txt", "text/html": "html",
-           "text/rfc822-headers": "txt"}.get(ctype, "bin")
+           "text/rfc822-headers": "txt", "text/csv": "csv"}.get(ctype, "bin")
     return f"attachment.{ext}"
 
 
-_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_STATUS_LINE = re.compile(r"^[^\n]{0,200}?\b([245]\.\d{1,3}\.\d{1,3})\b[^\n]{0,300}", re.M)
 _BODY_MSGID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.I | re.M)
 
 
 def _bounce(msg: Message, parts: dict[str, Message], body: str) -> Bounce:
-    recipients, statuses = [], []
+    per_recipient = []  # (recipient, action, status, diagnostic)
     dsn = parts.get("delivery-status")
     if dsn is not None:
         blocks = dsn.get_payload()
@@ -475,12 +369,11 @@ def _bounce(msg: Message, parts: dict[str, Message], body: str) -> Bounce:
             if not isinstance(block, Message):
                 continue
             rcpt = block.get("Final-Recipient") or block.get("Original-Recipient")
-            if rcpt:
-                recipients.append(_unfold(str(rcpt).split(";", 1)[-1]).strip("<>"))
-            if block.get("Status") or block.get("Action"):
-                statuses.append((_unfold(block.get("Action") or "").lower() or None,
-                                 _unfold(block.get("Status") or "") or None,
-                                 _unfold(block.get("Diagnostic-Code") or "") or None))
+            if rcpt or block.get("Status"):
+                per_recipient.append((decode_header_value(str(rcpt or "").split(";", 1)[-1]).strip("<>"),
+                                      decode_header_value(block.get("Action")).lower() or None,
+                                      decode_header_value(block.get("Status")) or None,
+                                      decode_header_value(block.get("Diagnostic-Code")) or None))
     original_ids: list[str] = []
     original = parts.get("original")
     if original is not None:
@@ -494,16 +387,13 @@ def _bounce(msg: Message, parts: dict[str, Message], body: str) -> Bounce:
         original_ids = message_ids(" ".join(_BODY_MSGID.findall(body[:200_000])))
     if not original_ids:
         original_ids = message_ids(msg.get("X-Original-Message-ID")) or message_ids(msg.get("In-Reply-To"))
+    reported = [r for r in per_recipient if r[1] == "failed"] or per_recipient  # a failure outranks a delay
+    recipients = [r[0] for r in reported if r[0]]
     if not recipients and msg.get("X-Failed-Recipients"):
         recipients = [a for _, a in _pairs(msg.get_all("X-Failed-Recipients"))]
-    failed = [s for s in statuses if s[0] == "failed"] or statuses
-    action, status, diagnostic = failed[0] if failed else (None, None, None)
-    if status is None:
-        found = _STATUS.search(body[:20_000])
-        status = found.group(1) if found else None
-        action = action or ("failed" if status and status.startswith("5") else None)
-        if found and diagnostic is None:
-            line_start = body.rfind("\n", 0, found.start()) + 1
-            line_end = body.find("\n", found.end())
-            diagnostic = body[line_start:line_end if line_end >= 0 else None].strip()
+    action, status, diagnostic = reported[0][1:] if reported else (None, None, None)
+    found = None if status else _STATUS_LINE.search(body[:20_000])
+    if found:  # no machine-readable report: the status code in the explanation
+        status, diagnostic = found.group(1), diagnostic or found.group(0).strip()
+        action = action or ("failed" if status.startswith("5") else "delayed" if status.startswith("4") else None)
     return Bounce(original_ids[:20], recipients[:20], status, (diagnostic or "")[:500] or None, action)

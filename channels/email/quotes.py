@@ -1,22 +1,34 @@
-"""Separate what a sender wrote from the history their client quoted and their signature."""
+"""Separate what a sender wrote from the history their client quoted and their signature.
+
+Every pattern is anchored to a line start and uses bounded repetition, so a hostile message (a
+megabyte on one line, a hundred thousand blank lines or ">" lines, an unclosed tag) is scanned in
+linear time."""
 from __future__ import annotations
 
 import re
 
-# A line that starts quoted history, in the forms Gmail, Outlook, Apple Mail, Naver and Daum write.
 _ATTRIBUTION = [
-    re.compile(r"^\s*On .{5,200}\bwrote:\s*$", re.I),
-    re.compile(r"^\s*On .{5,200}$\n^.{0,200}\bwrote:\s*$", re.I | re.M),
-    re.compile(r"^.{4,200}님이 작성:\s*$"),
-    re.compile(r"^.{4,200}(작성|씀|wrote)\s*:\s*$"),
-    re.compile(r"^\s*-{2,}\s*(Original Message|원본 메시지|Forwarded message|전달된 메시지)\s*-{2,}\s*$", re.I),
-    re.compile(r"^\s*_{10,}\s*$"),
-    re.compile(r"^\s*(From|보낸 사람|보낸사람)\s*:.*$\n^\s*(Sent|Date|보낸 날짜|날짜)\s*:", re.I | re.M),
-    re.compile(r"^\s*-----\s*Original Message\s*-----", re.I),
+    # Gmail / Apple Mail / Thunderbird: "On Mon, Mar 3, 2025 at 10:00 AM Kim <kim@example.com> wrote:",
+    # which Gmail wraps over two lines when it is long.
+    re.compile(r"^[ \t>]*On\b[^\n]{3,300}(?:\n[^\n]{0,200})?\bwrote:[ \t]*$", re.I | re.M),
+    # Korean Gmail / Naver / Daum: "2025년 3월 3일 (월) 오전 10:00, 김민수 <kim@example.com>님이 작성:"
+    re.compile(r"^[^\n]{4,300}님이 작성[ \t]*:[ \t]*$", re.M),
+    # iOS Korean: "2025. 3. 3. 오전 10:00, 고객센터 <support@desk.example> 작성:"; German, French...
+    re.compile(r"^[^\n]{4,300}(?:작성|씀|wrote|schrieb|a écrit)[ \t]*:[ \t]*$", re.I | re.M),
+    re.compile(r"^[ \t]*-{2,}[ \t]*(?:Original Message|Forwarded message|Original-Nachricht|Ursprüngliche Nachricht"
+               r"|원본 메시지|원본 메일|전달된 메시지|전달된 메일|전달 메시지)[ \t]*-{2,}[ \t]*$", re.I | re.M),
+    # Outlook: a rule of underscores, then the header block
+    re.compile(r"^[ \t]*_{10,}[ \t]*\n[ \t]*\*?(?:From|보낸 ?사람|발신)\*?[ \t]*:", re.I | re.M),
+    # Outlook / Naver / Daum header block: From + Sent/Date/To on the next line, English or Korean
+    re.compile(r"^[ \t]*\*?(?:From|보낸 ?사람|발신자?)\*?[ \t]*:[^\n]{0,300}\n[ \t]*\*?"
+               r"(?:Sent|Date|To|보낸 ?날짜|날짜|받는 ?사람|수신자?)\*?[ \t]*:", re.I | re.M),
 ]
+_NEEDS_DATE_OR_ADDRESS = {0, 2}  # generic attribution lines: only with a digit or an address in them
 _SIGNATURE = re.compile(r"^-- ?$", re.M)
-_MOBILE_SIGNATURE = re.compile(r"^\s*(Sent from my \w+|iPhone에서 보냄|Galaxy에서 보냄|삼성 갤럭시.*에서 보냄)\s*$",
-                               re.I | re.M)
+_MOBILE_SIGNATURE = re.compile(
+    r"^[ \t]*(?:Sent from my [^\n]{1,40}|Sent from (?:Mail|Outlook) for [^\n]{1,40}|Get Outlook for [^\n]{1,30}"
+    r"|[^\n]{0,30}(?:iPhone|iPad|Galaxy|Android|갤럭시|모바일)[^\n]{0,20}에서 보냄|Outlook for [^\n]{1,20} 받기)[ \t]*$",
+    re.I | re.M)
 MAX_SCAN = 200_000
 
 
@@ -27,60 +39,76 @@ def split_text(text: str) -> tuple[str, str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     scan = text[:MAX_SCAN]
     cut = len(text)
-    for pattern in _ATTRIBUTION:
-        match = pattern.search(scan) if pattern.flags & re.M else _search_lines(pattern, scan)
-        if match is not None and match.start() < cut:
-            cut = match.start()
-    quoted_block = re.search(r"(^>.*\n?)+\Z", scan, re.M)
-    if quoted_block and quoted_block.start() < cut:
-        cut = quoted_block.start()
-    head, tail = text[:cut], text[cut:]
-    sig = _SIGNATURE.search(head) or _MOBILE_SIGNATURE.search(head)
-    if sig:
-        head, tail = head[: sig.start()], head[sig.start():] + tail
-    head = head.strip()
+    for index, pattern in enumerate(_ATTRIBUTION):
+        for match in pattern.finditer(scan, 0, cut):
+            if index in _NEEDS_DATE_OR_ADDRESS and not re.search(r"\d|@", match.group(0)):
+                continue
+            cut = min(cut, match.start())
+            break
+    for pattern in (_SIGNATURE, _MOBILE_SIGNATURE):
+        sig = pattern.search(scan, 0, cut)
+        cut = sig.start() if sig else cut
+    if cut <= MAX_SCAN:  # a ">" quote at the bottom (before the signature, if any)
+        cut = _trailing_quote(text[:cut])
+    head, tail = text[:cut].strip(), text[cut:]
     if not head:  # a mail that is only a quote (a forward): show it all
         return text.strip(), ""
     return head, tail.strip()
 
 
-def _search_lines(pattern: re.Pattern, text: str):
-    offset = 0
-    for line in text.split("\n"):
-        match = pattern.match(line)
-        if match:
-            return _Offset(offset)
-        offset += len(line) + 1
-    return None
-
-
-class _Offset:
-    def __init__(self, start: int) -> None:
-        self._start = start
-
-    def start(self) -> int:
-        return self._start
+def _trailing_quote(text: str) -> int:
+    """Where a block of ">" lines (and blank lines) running to the end of the text starts."""
+    cut = end = len(text)
+    while True:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line and not line.startswith(">"):
+            return cut
+        if line:
+            cut = start
+        if start == 0:
+            return cut
+        end = start - 1
 
 
 # Containers mail clients put quoted history in.
 _HTML_QUOTE_STARTS = [
-    re.compile(r'<div[^>]+class="?[^">]*gmail_quote', re.I),
-    re.compile(r'<blockquote[^>]+type="?cite', re.I),
-    re.compile(r'<div[^>]+id="?(divRplyFwdMsg|appendonsend)', re.I),
-    re.compile(r'<hr[^>]+id="?stopSpelling', re.I),
-    re.compile(r'<div[^>]+class="?[^">]*(yahoo_quoted|moz-cite-prefix)', re.I),
-    re.compile(r"-{3,}\s*(Original Message|원본 메시지)\s*-{3,}", re.I),
+    re.compile(r'<div[^>]{0,500}?class="?[^">]{0,200}gmail_quote', re.I),
+    re.compile(r'<blockquote[^>]{0,500}?type="?cite', re.I),
+    re.compile(r'<div[^>]{0,500}?id="?(?:divRplyFwdMsg|appendonsend|mail-editor-reference-message-container)', re.I),
+    re.compile(r'<hr[^>]{0,500}?id="?stopSpelling', re.I),
+    re.compile(r'<div[^>]{0,500}?class="?[^">]{0,200}(?:yahoo_quoted|moz-cite-prefix)', re.I),
+    # Outlook desktop: the reply header sits in a div with a thin top border
+    re.compile(r'<div[^>]{0,500}?style="[^">]{0,300}border-top:\s?solid #(?:E1E1E1|B5C4DF)', re.I),
+    re.compile(r"-{3,}\s?(?:Original Message|Forwarded message|원본 메시지|원본 메일|전달된 메시지)\s?-{3,}", re.I),
 ]
+_HTML_ATTRIBUTION = re.compile(r"(?:On\b|\d)[^<]{0,300}(?:wrote|작성|씀)\s?:", re.I)
+_BLOCK_START = re.compile(r"<(?:div|p|br|span)\b[^>]{0,300}>", re.I)
 
 
 def split_html(html: str) -> str:
-    """The html up to the first quoted-history container (the sanitizer closes open tags)."""
+    """The html up to the first quoted-history container (the sanitizer closes open tags), without
+    the "On ..., X wrote:" line that introduces it."""
     cut = len(html)
+    scan = html[:MAX_SCAN]
     for pattern in _HTML_QUOTE_STARTS:
-        match = pattern.search(html[:MAX_SCAN])
+        match = pattern.search(scan)
         if match and match.start() < cut:
             cut = match.start()
+    if cut == len(html):
+        return html
+    window_start = max(0, cut - 800)
+    window = html[window_start:cut]
+    attribution = None
+    for attribution in _HTML_ATTRIBUTION.finditer(window):
+        pass
+    if attribution is not None and not _visible(window[attribution.end():]):
+        blocks = [m.start() for m in _BLOCK_START.finditer(window, 0, attribution.start())]
+        if blocks:
+            cut = window_start + blocks[-1]
     head = html[:cut]
-    if cut < len(html) and re.sub(r"<[^>]+>|&nbsp;|\s", "", head):
-        return head
-    return html
+    return head if _visible(head[-MAX_SCAN:]) else html
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"<[^>]{0,2000}>|&nbsp;|\s", "", html)
