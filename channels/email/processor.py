@@ -165,7 +165,12 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
         return _quarantine(meta, None, "parse_error", f"{type(exc).__name__}: {exc}")
 
     domain = config["MAIL_DOMAIN"]
-    if parsed.bounce is not None or _is_verp_bounce(rcpt_to, config):
+    # Only the mail system itself sends reports, from the null sender (or to our VERP address);
+    # a "bounce" from an ordinary sender could be forged by anyone who saw our Message-ID.
+    from_mail_system = envelope_from is None or envelope_from in ("", "<>") or _is_verp_bounce(rcpt_to, config)
+    if parsed.report_type == "disposition-notification" and from_mail_system:
+        return Outcome.PROCESSED, None  # a read receipt: nothing for an agent to do
+    if (parsed.bounce is not None or _is_verp_bounce(rcpt_to, config)) and from_mail_system:
         return _bounce(parsed, meta, config)
     sender = parsed.from_address or (envelope_from if "@" in (envelope_from or "") else None)
     if not sender:
@@ -174,6 +179,8 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
     if sender.lower() in own or sender.lower().startswith(("reply+", "bounces+")) and \
             sender.lower().endswith("@" + domain):
         return _quarantine(meta, parsed, "loop", "mail from our own system address came back in")
+    if "X-Desk-Ticket" in parsed.headers:
+        return _quarantine(meta, parsed, "loop", "our own outbound mail came back in (X-Desk-Ticket)")
     if not force and dmarc_failed(parsed, config.get("MAIL_TRUSTED_AUTHSERV_ID")):
         return _quarantine(meta, parsed, "spoofing", "DMARC failed at the trusted relay: possible spoofing")
     auto = automatic_reason(parsed, envelope_from, domain)
@@ -202,6 +209,7 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
             "to": parsed.to[:20], "cc": parsed.cc[:20],
             "quoted": parsed.quoted[:20000],
             "charsets": sorted(set(parsed.charsets)),
+            **({"defects": parsed.defects[:10]} if parsed.defects else {}),
             **({"auto": auto} if auto else {}),
             **({"spool_id": spool_id} if spool_id else {}),
         },
@@ -222,9 +230,17 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
 
 
 def _parse_with_limit(raw: bytes, seconds: float) -> ParsedMail:
-    # A pathological message cannot hold up the mail behind it: after the limit it is quarantined
-    # (the parsing thread finishes on its own; Python cannot stop it from outside).
-    return _parse_pool.submit(parse, raw).result(timeout=seconds)
+    # A pathological message cannot hold up the mail behind it: after the limit it is quarantined.
+    # Python cannot stop the parsing thread from outside, so it is left to finish on its own and
+    # later mail gets a fresh pool instead of waiting behind it.
+    global _parse_pool
+    future = _parse_pool.submit(parse, raw)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        _parse_pool.shutdown(wait=False)
+        _parse_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-parse")
+        raise
 
 
 def _received(received_at: float | None) -> datetime:
@@ -263,8 +279,10 @@ def _bounce(parsed: ParsedMail, meta: dict, config) -> tuple[str, str | None]:
         return _quarantine(meta, parsed, "unknown_bounce", "a delivery report about a message we did not send")
     report = parsed.bounce
     details = {"status": report.status if report else None, "diagnostic": report.diagnostic if report else None,
-               "recipients": report.recipients if report else [], "subject": parsed.subject}
-    replies.record_bounce(interaction_id, details, parsed.text)
+               "recipients": report.recipients if report else [], "subject": parsed.subject,
+               "action": report.action if report else "failed"}
+    replies.record_bounce(interaction_id, details, parsed.text,
+                          failed=not report or report.action in (None, "failed"))
     return Outcome.PROCESSED, None
 
 

@@ -198,3 +198,51 @@ def test_a_message_that_breaks_processing_does_not_block_the_next(mail_app, monk
     row = db.session.scalar(select(MailQuarantine))
     assert row.reason == "intake_error" and "bug in a service" in row.error
     assert reader.counts() == {"processed": 1, "quarantined": 1}
+
+
+def _dsn(mail_app, ticket_id: int, reply_id: int, *, action="failed", status="5.1.1") -> bytes:
+    ours = addresses.message_id(mail_app.config["SECRET_KEY"], "desk.test", ticket_id, reply_id)
+    return (
+        "From: MAILER-DAEMON@mx.example.kr\r\nTo: support@desk.test\r\nSubject: Delivery Status Notification\r\n"
+        "Message-ID: <dsn-x@mx.example.kr>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"\r\n\r\n'
+        "--b2\r\nContent-Type: text/plain\r\n\r\nreport\r\n"
+        "--b2\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.kr\r\n\r\n"
+        f"Final-Recipient: rfc822; chulsoo@example.kr\r\nAction: {action}\r\nStatus: {status}\r\n"
+        "--b2\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {ours}\r\n--b2--\r\n").encode()
+
+
+def test_a_bounce_from_an_ordinary_sender_is_not_trusted(mail_app, staff):
+    process(build_mail())
+    ticket = interaction_for("m1@example.kr").ticket
+    reply = replies.send(ticket.id, actor=staff["agent"], body="답변", channel="email")
+    forged = _dsn(mail_app, ticket.id, reply.id)
+    assert process(forged, envelope_from="attacker@example.net", rcpt_to=["support@desk.test"]) == ("processed", None)
+    db.session.expire_all()
+    assert db.session.get(Interaction, reply.id).delivery_status == "queued"  # not marked failed
+    assert interaction_for("dsn-x@mx.example.kr") is not None  # kept as an ordinary message instead
+
+
+def test_a_delay_notice_warns_without_failing_the_delivery(mail_app, staff):
+    process(build_mail())
+    ticket = interaction_for("m1@example.kr").ticket
+    reply = replies.send(ticket.id, actor=staff["agent"], body="답변", channel="email")
+    process(_dsn(mail_app, ticket.id, reply.id, action="delayed", status="4.4.7"), envelope_from="")
+    db.session.expire_all()
+    interaction = db.session.get(Interaction, reply.id)
+    assert interaction.delivery_status == "queued"
+    assert interaction.meta["delivery_delayed"]["status"] == "4.4.7"
+
+
+def test_read_receipts_and_our_own_mail_coming_back_open_no_ticket(mail_app):
+    receipt = (
+        "From: customer@example.com\r\nTo: support@desk.test\r\nSubject: Read: 답변\r\nMessage-ID: <mdn@x>\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary="m"\r\n'
+        "\r\n--m\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n"
+        "--m\r\nContent-Type: message/disposition-notification\r\n\r\nFinal-Recipient: rfc822;customer@example.com\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n--m--\r\n").encode()
+    assert process(receipt, envelope_from="") == ("processed", None)
+    echo = build_mail(sender="someone@example.com", message_id="<echo2@x>", X_Desk_Ticket="1001")
+    assert process(echo)[0] == "quarantined"
+    assert count(Ticket) == 0
