@@ -17,6 +17,10 @@ def init_app(app) -> None:
         from channels.email import api  # noqa: F401  (adds /api/v1/mail/... routes before registration)
 
         _loaded = True
+    from channels.email.views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+    app.extensions.setdefault("desk_admin_links", []).append(("mail_admin.quarantine_list", "Mail quarantine", "inbox"))
     app.extensions.setdefault("desk_workers", {})["mail"] = _mail_worker
     if app.config.get("SMTP_ENABLED"):
         app.extensions.setdefault("desk_processes", {})["smtp"] = ["smtp"]

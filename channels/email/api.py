@@ -14,7 +14,7 @@ from desk.services.tickets import decode_cursor, encode_cursor, parse_limit
 
 
 def quarantine_dict(row: MailQuarantine) -> dict:
-    return {"id": row.id, "received_at": iso(row.received_at), "mail_from": row.mail_from,
+    return {"id": row.id, "received_at": iso(row.received_at), "mail_from": row.mail_from, "sender": row.sender,
             "rcpt_to": row.rcpt_to.split("\n") if row.rcpt_to else [], "subject": row.subject,
             "message_id": row.message_id, "size": row.size, "reason": row.reason, "error": row.error,
             "status": row.status, "interaction_id": row.interaction_id}

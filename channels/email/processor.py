@@ -297,6 +297,7 @@ def _quarantine(meta: dict, parsed: ParsedMail | None, reason: str, error: str) 
             session.add(MailQuarantine(
                 spool_id=meta.get("spool_id"), received_at=_received(meta.get("received_at")),
                 mail_from=(meta.get("envelope_from") or "")[:320], rcpt_to="\n".join(meta.get("rcpt_to") or []),
+                sender=((parsed.from_address if parsed else None) or meta.get("envelope_from") or "")[:320],
                 subject=(parsed.subject if parsed else "")[:500],
                 message_id=(parsed.message_id if parsed else None), sha256=hashlib.sha256(raw).hexdigest(),
                 size=len(raw), reason=reason, error=error[:5000], raw=raw))

@@ -147,4 +147,5 @@ def _shell_context():
         here = {k: v for k, v in request.args.items() if k != "cursor" and v}
         return here == {k: str(v) for k, v in params.items()}
 
-    return {"nav": nav, "nav_is_current": nav_is_current, "logout_form": LogoutForm}
+    return {"nav": nav, "nav_is_current": nav_is_current, "logout_form": LogoutForm,
+            "admin_links": current_app.extensions.get("desk_admin_links", [])}

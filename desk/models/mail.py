@@ -18,7 +18,8 @@ class MailQuarantine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     spool_id: Mapped[int | None] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    mail_from: Mapped[str] = mapped_column(String(320), default="")
+    mail_from: Mapped[str] = mapped_column(String(320), default="")  # envelope sender ("" = null sender)
+    sender: Mapped[str] = mapped_column(String(320), default="")  # the From header, as far as it could be read
     rcpt_to: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
     message_id: Mapped[str | None] = mapped_column(String(500))

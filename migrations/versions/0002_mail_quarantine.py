@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('spool_id', sa.Integer(), nullable=True),
     sa.Column('received_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('mail_from', sa.String(length=320), nullable=False),
+    sa.Column('sender', sa.String(length=320), nullable=False),
     sa.Column('rcpt_to', sa.Text(), nullable=False),
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('message_id', sa.String(length=500), nullable=True),
