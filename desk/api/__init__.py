@@ -3,4 +3,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+
+@bp.after_request
+def _headers(response):
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="desk"')
+    response.headers.setdefault("Cache-Control", "no-store")  # answers carry customer data
+    return response
+
+
 from desk.api import customers, meta, tickets  # noqa: E402,F401  (routes register on import)

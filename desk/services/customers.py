@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from desk.errors import NotFound
 from desk.models import Agent, Customer, Identity, Interaction, Ticket
-from desk.services import access
-from desk.services.tickets import decode_cursor, encode_cursor, like_pattern
+from desk.services import MAX_ID, access
+from desk.services.tickets import decode_cursor, encode_cursor, identity_match, like_pattern
 
 
 def get(session: Session, customer_id) -> Customer:
@@ -15,7 +15,7 @@ def get(session: Session, customer_id) -> Customer:
         value = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound(f"customer {str(customer_id)[:40]!r} not found") from None
-    customer = session.get(Customer, value) if 0 < value < 2**63 else None
+    customer = session.get(Customer, value) if 0 < value <= MAX_ID else None
     if customer is None:
         raise NotFound(f"customer {value} not found")
     return customer
@@ -24,10 +24,10 @@ def get(session: Session, customer_id) -> Customer:
 def search(session: Session, q: str | None, *, cursor=None, limit=50) -> tuple[list[Customer], str | None]:
     stmt = select(Customer).where(Customer.merged_into_id.is_(None))
     if q:
-        pattern = like_pattern(str(q).strip()[:200])
+        q = str(q).strip()[:200]
         stmt = stmt.where(or_(
-            Customer.name.ilike(pattern, escape="\\"),
-            Customer.id.in_(select(Identity.customer_id).where(Identity.value.ilike(pattern, escape="\\"))),
+            Customer.name.ilike(like_pattern(q), escape="\\"),
+            Customer.id.in_(select(Identity.customer_id).where(identity_match(q))),
         ))
     after = decode_cursor(cursor)
     if after is not None:
@@ -51,8 +51,10 @@ def timeline(session: Session, customer: Customer, viewer: Agent, *, cursor=None
     return rows[:limit], (encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
 
 
-def ticket_counts(session: Session, customer: Customer) -> dict[str, int]:
-    rows = session.execute(
-        select(Ticket.status, func.count()).where(Ticket.customer_id == customer.id).group_by(Ticket.status)
-    )
+def ticket_counts(session: Session, customer: Customer, viewer: Agent | None = None) -> dict[str, int]:
+    """Tickets per status; only those ``viewer`` may see, when given."""
+    stmt = select(Ticket.status, func.count()).where(Ticket.customer_id == customer.id)
+    if viewer is not None:
+        stmt = stmt.where(access.ticket_scope(viewer))
+    rows = session.execute(stmt.group_by(Ticket.status))
     return {status: count for status, count in rows}

@@ -103,8 +103,12 @@ def merge(target_id: int, other_id: int, *, actor_id: int | None = None) -> Cust
     if target_id == other_id:
         raise Invalid("a customer cannot be merged into itself", field="other_id")
     with db.write() as session:
-        target = session.get(Customer, target_id)
-        other = session.get(Customer, other_id)
+        # Lock both rows, in id order, and read them as committed: two merges of the same pair
+        # (either way round) must run one after the other, or they could merge into each other.
+        rows = {c.id: c for c in session.scalars(
+            select(Customer).where(Customer.id.in_([target_id, other_id])).order_by(Customer.id)
+            .with_for_update(of=Customer).execution_options(populate_existing=True))}
+        target, other = rows.get(target_id), rows.get(other_id)
         if target is None:
             raise NotFound(f"customer {target_id} not found")
         if other is None:

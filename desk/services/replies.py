@@ -8,7 +8,7 @@ from desk.events import publish
 from desk.extensions import db
 from desk.models import STATUSES, Agent, Interaction, OutboxItem, Ticket, utcnow
 from desk.schemas import interaction_dict, ticket_dict
-from desk.services import access
+from desk.services import access, tickets
 from desk.services.sanitize import clean_html
 
 REPLY_CHANNELS = {"email": "email", "sms": "phone", "chat": "chat_visitor"}
@@ -30,7 +30,7 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
             raise Invalid(f"cannot reply on {channel!r}; use one of {', '.join(REPLY_CHANNELS)}", field="channel")
 
     with db.write() as session:
-        ticket = session.get(Ticket, ticket_id)
+        ticket = tickets.locked(session, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} not found")
         access.require_ticket(actor, ticket)
@@ -128,16 +128,19 @@ def acknowledge(ticket_id: int, inbound_id: int) -> Interaction | None:
     return interaction
 
 
-def record_bounce(interaction_id: int, details: dict, text: str) -> None:
-    """A delivery report says an outbound message did not arrive: mark it failed, visibly."""
+def record_bounce(interaction_id: int, details: dict, text: str, *, failed: bool = True) -> None:
+    """A delivery report about an outbound message: a failure marks it failed, visibly; a delay
+    is noted on it as a warning and changes nothing else."""
     with db.write() as session:
         interaction = session.get(Interaction, interaction_id)
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} not found")
-        interaction.delivery_status = "failed"
-        interaction.meta = {**(interaction.meta or {}), "bounce": {**details, "report": (text or "")[:2000]}}
+        key = "bounce" if failed else "delivery_delayed"
+        interaction.meta = {**(interaction.meta or {}), key: {**details, "report": (text or "")[:2000]}}
         item = session.scalar(select(OutboxItem).where(OutboxItem.interaction_id == interaction_id))
-        if item is not None:
+        if failed:
+            interaction.delivery_status = "failed"
+        if failed and item is not None:
             item.status = "dead"
             item.last_error = f"bounced: {details.get('status') or ''} {details.get('diagnostic') or ''}".strip()
         session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from channels.base import InboundMessage
 from desk.models import OPEN_STATUSES, Customer, Interaction, Ticket
+from desk.services import MAX_ID
 
 # Channels where a customer keeps talking in one conversation; a new mail or web form is a new
 # request unless it carries a reference to an existing ticket.
@@ -59,7 +60,7 @@ def decide(session: Session, msg: InboundMessage, customer: Customer) -> Decisio
             if found:
                 return found
 
-    if hints.ticket_number is not None:
+    if hints.ticket_number is not None and 0 < hints.ticket_number <= MAX_ID:  # else it names no ticket
         ticket = session.scalar(select(Ticket).where(Ticket.number == hints.ticket_number))
         if ticket is not None and ticket.customer_id == customer.id:
             found = _usable(ticket, "subject_token")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from desk.models import (
     utcnow,
 )
 from desk.schemas import ticket_dict
-from desk.services import access
+from desk.services import MAX_ID, access, identity
 
 MAX_LIMIT = 200
 
@@ -30,7 +31,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["id"]
-        if not isinstance(value, int):
+        if type(value) is not int or not 0 < value <= MAX_ID:  # bool is an int too
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
@@ -54,14 +55,28 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
+def identity_match(q: str):
+    """Identities matching ``q`` as typed, or as a phone number the way people write it
+    (010-1234-5678 and 1234-5678 both find +821012345678)."""
+    forms = {q}
+    digits = re.sub(r"[\s\-().]", "", q)
+    if re.fullmatch(r"\+?[0-9]{7,20}", digits):
+        forms |= {digits.lstrip("+"), digits.lstrip("+").removeprefix("0")}
+        try:
+            forms.add(identity.normalize_phone(q))
+        except Invalid:
+            pass
+    return or_(*(Identity.value.ilike(like_pattern(form), escape="\\") for form in sorted(forms) if form))
+
+
 def find(session: Session, key: str | int) -> Ticket:
     """A ticket by id or by its number."""
     try:
         value = int(key)
     except (TypeError, ValueError):
         raise NotFound(f"ticket {str(key)[:40]!r} not found") from None
-    ticket = session.get(Ticket, value) if value < 2**63 else None
-    if ticket is None and 0 < value < 2**63:
+    ticket = session.get(Ticket, value) if 0 < value <= MAX_ID else None
+    if ticket is None and 0 < value <= MAX_ID:
         ticket = session.scalar(select(Ticket).where(Ticket.number == value))
     if ticket is None:
         raise NotFound(f"ticket {value} not found")
@@ -98,13 +113,13 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
             Ticket.subject.ilike(pattern, escape="\\"),
             Ticket.customer_id.in_(
                 select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
-                .union(select(Identity.customer_id).where(Identity.value.ilike(pattern, escape="\\")))
+                .union(select(Identity.customer_id).where(identity_match(q)))
             ),
             exists().where(Interaction.ticket_id == Ticket.id, Interaction.direction != "internal",
                            Interaction.text.ilike(pattern, escape="\\")),
         ]
         digits = q.lstrip("#")
-        if digits.isdigit() and len(digits) < 19:
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10 and 0 < int(digits) <= MAX_ID:
             matches.append(Ticket.number == int(digits))
         stmt = stmt.where(or_(*matches))
     after = decode_cursor(cursor)
@@ -120,7 +135,7 @@ def _int(value, field: str) -> int:
         result = int(value)
     except (TypeError, ValueError):
         raise Invalid(f"{field} must be an id", field=field) from None
-    if not 0 < result < 2**63:
+    if not 0 < result <= MAX_ID:
         raise Invalid(f"{field} must be an id", field=field)
     return result
 
@@ -137,6 +152,13 @@ def _queue_id(session: Session, value) -> int:
     return queue.id
 
 
+def locked(session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket as committed now, locked until the write ends (PostgreSQL: FOR UPDATE; SQLite's
+    write() already holds the database lock). Never the session's cached copy, whose version and
+    status may be what they were before another request changed them."""
+    return session.get(Ticket, ticket_id, populate_existing=True, with_for_update={"of": Ticket})
+
+
 UPDATABLE = ("status", "priority", "queue", "assignee", "tags", "subject")
 
 
@@ -146,7 +168,7 @@ def update(ticket_id: int, changes: dict, *, actor: Agent, expected_version: int
     if unknown:
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     with db.write() as session:
-        ticket = session.get(Ticket, ticket_id)
+        ticket = locked(session, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} not found")
         access.require_ticket(actor, ticket)
