@@ -44,7 +44,7 @@ REPROCESS = {"type": "object", "additionalProperties": False,
 
 
 @route(bp, "/mail/quarantine/<int:quarantine_id>/reprocess", "POST", role="admin", tag="mail", body=REPROCESS,
-       summary="Process a quarantined message again")
+       body_required=False, summary="Process a quarantined message again")
 def reprocess_quarantined(quarantine_id: int, body):
     from channels.email import quarantine
 

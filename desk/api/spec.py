@@ -60,6 +60,7 @@ class Operation:
     status: int = 200
     tag: str = "tickets"
     errors: dict[int, str] = field(default_factory=dict)  # more documented answers, e.g. {409: "..."}
+    body_required: bool = True
 
 
 OPERATIONS: list[Operation] = []
@@ -211,7 +212,8 @@ def _as_list(value) -> list:
 
 def route(bp: Blueprint, path: str, method: str, *, summary: str, role: str | None = "agent",
           params: list[dict] | None = None, body: dict | None = None, response: dict | None = None,
-          status: int = 200, tag: str = "tickets", errors: dict[int, str] | None = None) -> Callable:
+          status: int = 200, tag: str = "tickets", errors: dict[int, str] | None = None,
+          body_required: bool = True) -> Callable:
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(**kwargs):
@@ -219,13 +221,14 @@ def route(bp: Blueprint, path: str, method: str, *, summary: str, role: str | No
             if role is not None:
                 _authenticate(role)
             if body is not None:
-                kwargs["body"] = _json_body(body)
+                empty = not request.content_length and not request.headers.get("Transfer-Encoding")
+                kwargs["body"] = {} if (empty and not body_required) else _json_body(body)
             return view(**kwargs)
 
         endpoint = view.__name__
         bp.add_url_rule(path, endpoint, wrapped, methods=[method])
         OPERATIONS.append(Operation(bp.url_prefix or "", path, method, endpoint, summary, role, params or [],
-                                    body, response, status, tag, errors or {}))
+                                    body, response, status, tag, errors or {}, body_required))
         return wrapped
 
     return decorator
@@ -276,7 +279,8 @@ def document() -> dict:
             "security": [{"bearer": []}] if op.role else [],
         }
         if op.body is not None:
-            item["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+            item["requestBody"] = {"required": op.body_required,
+                                   "content": {"application/json": {"schema": op.body}}}
         paths.setdefault(op.prefix + openapi_path(op.path), {})[op.method.lower()] = item
     return {
         "openapi": "3.1.0",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Agent, Customer, Interaction, Queue, Ticket
-from desk.services import access, customers
+from desk.services import MAX_ID, access, customers
 
 TIMELINE_PAGE = 50
 
@@ -55,7 +55,7 @@ def nav_counts(agent: Agent) -> dict:
 
 def ticket_by_number(agent: Agent, number: int) -> Ticket:
     """The ticket with this number if the agent may see it; 404 either way otherwise."""
-    if not 0 < number < 2**63:
+    if not 0 < number <= MAX_ID:
         abort(404)
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None or not access.can_view_ticket(agent, ticket):

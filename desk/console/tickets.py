@@ -12,7 +12,7 @@ from desk.console.helpers import channel_labels, error_message
 from desk.errors import DeskError
 from desk.extensions import db
 from desk.models import Interaction
-from desk.services import access, customers, replies, tickets
+from desk.services import MAX_ID, access, customers, replies, tickets
 
 TICKET_TIMELINE = 50
 
@@ -107,7 +107,7 @@ def interaction_fragment(number: int, interaction_id: int):
     """One timeline entry, rendered as on the ticket page (for live updates)."""
     agent = _agent()
     ticket = queries.ticket_by_number(agent, number)
-    entry = db.session.get(Interaction, interaction_id) if 0 < interaction_id < 2**63 else None
+    entry = db.session.get(Interaction, interaction_id) if 0 < interaction_id <= MAX_ID else None
     if entry is None or entry.customer_id != ticket.customer_id:
         abort(404)
     owner = entry.ticket

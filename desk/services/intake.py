@@ -17,7 +17,7 @@ from desk.events import publish
 from desk.extensions import db
 from desk.models import CHANNELS, Interaction, Ticket, utcnow
 from desk.schemas import interaction_dict, ticket_dict
-from desk.services import attachments, identity, numbering, routing, threading
+from desk.services import attachments, identity, numbering, routing, threading, tickets
 from desk.services.sanitize import clean_html, html_to_text
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,14 @@ def _receive(msg: InboundMessage, kind: str, sender: str) -> tuple[Ticket, Inter
 
         customer, _ = identity.resolve(session, kind, sender, name=msg.sender_name)
         decision = threading.decide(session, msg, customer)
+        if decision.ticket is not None:
+            # Re-read and lock the ticket: an agent may have closed it since it was chosen.
+            current = tickets.locked(session, decision.ticket.id)
+            if current.status == "closed":
+                decision = threading.Decision(None, "follow_up", f"ticket #{current.number} is closed",
+                                              follow_up_of=current.id)
+            else:
+                decision = threading.Decision(current, decision.reason, decision.detail)
         now = utcnow()
         ticket = decision.ticket
         created = ticket is None
