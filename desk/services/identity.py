@@ -54,10 +54,12 @@ def normalize(kind: str, value: str) -> str:
 
 
 def find(session: Session, kind: str, value: str) -> Customer | None:
-    ident = session.scalar(select(Identity).where(Identity.kind == kind, Identity.value == value))
-    if ident is None:
+    table = Identity.__table__
+    customer_id = session.connection().execute(
+        select(table.c.customer_id).where(table.c.kind == kind, table.c.value == value)).scalar()
+    if customer_id is None:
         return None
-    customer = session.get(Customer, ident.customer_id)
+    customer = session.get(Customer, customer_id)
     seen = set()
     while customer is not None and customer.merged_into_id and customer.id not in seen:
         seen.add(customer.id)
@@ -72,12 +74,9 @@ def resolve(session: Session, kind: str, value: str, *, name: str | None = None)
         if name and not customer.name:
             customer.name = name[:200]
         return customer, False
-    customer = Customer(name=(name or "")[:200])
+    customer = Customer(name=(name or "")[:200], identities=[Identity(kind=kind, value=value)])
     session.add(customer)
     session.flush()
-    session.add(Identity(customer_id=customer.id, kind=kind, value=value))
-    session.flush()
-    session.refresh(customer, ["identities"])
     return customer, True
 
 

@@ -61,9 +61,11 @@ def receive(msg: InboundMessage) -> tuple[Ticket, Interaction]:
 def _existing(session, msg: InboundMessage) -> Interaction | None:
     if msg.external_id is None:
         return None
-    return session.scalar(
-        select(Interaction).where(Interaction.channel == msg.channel, Interaction.external_id == msg.external_id)
-    )
+    table = Interaction.__table__  # a cheap existence check first: most messages are new
+    found = session.connection().execute(
+        select(table.c.id).where(table.c.channel == msg.channel, table.c.external_id == msg.external_id)
+    ).scalar()
+    return session.get(Interaction, found) if found is not None else None
 
 
 def _receive(msg: InboundMessage, kind: str, sender: str) -> tuple[Ticket, Interaction]:
@@ -131,6 +133,7 @@ def _receive(msg: InboundMessage, kind: str, sender: str) -> tuple[Ticket, Inter
             meta={**msg.meta, "threading": threading_meta, "sender": sender},
             occurred_at=msg.occurred_at,
             created_at=now,
+            attachments=[],  # known empty: no lazy load when the event payload reads it
         )
         for att in msg.attachments:
             interaction.attachments.append(

@@ -101,6 +101,9 @@ ACKNOWLEDGEMENT = {
 
 def acknowledge(ticket_id: int, inbound_id: int) -> Interaction | None:
     """The automatic "we got your message" mail for a new ticket, when its queue sends one."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.queue is None or not ticket.queue.send_acknowledgement:
+        return None  # the common case: decided without taking the write lock
     with db.write() as session:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None or ticket.queue is None or not ticket.queue.send_acknowledgement:
