@@ -21,13 +21,24 @@ def run_web() -> None:
     from gevent import monkey
 
     monkey.patch_all()
+    import socket
+
+    from gevent import pywsgi
+
     from desk import create_app
-    from desk.extensions import socketio
 
     app = create_app(role="web")
     host, port = app.config["HTTP_HOST"], app.config["HTTP_PORT"]
+    # Our own listener so that accepted connections inherit TCP_NODELAY: pywsgi writes headers and
+    # body separately, and with Nagle on, a keep-alive client waits for a delayed ACK (~40 ms).
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
     log.info("web listening on http://%s:%s", host, port)
-    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False, allow_unsafe_werkzeug=False)
+    # WebSocket upgrades are handled by simple-websocket inside the Socket.IO middleware.
+    pywsgi.WSGIServer(listener, app, log=None).serve_forever()
 
 
 def run_worker(*, once: bool = False) -> None:

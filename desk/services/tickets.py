@@ -5,7 +5,7 @@ import base64
 import json
 import re
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from desk.errors import Conflict, Invalid, NotFound
@@ -86,11 +86,13 @@ def find(session: Session, key: str | int) -> Ticket:
 def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, channel=None, assignee=None,
                  customer=None, q=None, cursor=None, limit=50) -> tuple[list[Ticket], str | None]:
     stmt = select(Ticket).where(access.ticket_scope(viewer))
+    statuses: list[str] = []
     if status:
-        statuses = [s for s in str(status).split(",") if s]
+        statuses = sorted({s for s in str(status).split(",") if s})
         if any(s not in STATUSES for s in statuses):
             raise Invalid(f"status must be among {', '.join(STATUSES)}", field="status")
-        stmt = stmt.where(Ticket.status.in_(statuses))
+        if len(statuses) == 1:
+            stmt = stmt.where(Ticket.status == statuses[0])
     if queue:
         stmt = stmt.where(Ticket.queue_id == _queue_id(session, queue))
     if channel:
@@ -125,9 +127,22 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
     after = decode_cursor(cursor)
     if after is not None:
         stmt = stmt.where(Ticket.id < after)
+    if len(statuses) > 1:
+        stmt = _newest_of_each_status(stmt, statuses, limit + 1)
     rows = list(session.scalars(stmt.order_by(Ticket.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def _newest_of_each_status(stmt, statuses: list[str], n: int):
+    """``status IN (a, b, c) ORDER BY id DESC`` makes the database sort every matching row (a
+    second on a million tickets). The newest ``n`` of each status, each read in order from the
+    (status, id) index, then merged, give the same page in a millisecond."""
+    parts = []
+    for value in statuses:
+        part = stmt.where(Ticket.status == value).with_only_columns(Ticket.id).order_by(Ticket.id.desc()).limit(n)
+        parts.append(select(part.subquery().c.id))
+    return select(Ticket).where(Ticket.id.in_(union_all(*parts).scalar_subquery()))
 
 
 def _int(value, field: str) -> int:
