@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from desk import create_app
 from desk.extensions import db
 from tests.conftest import Factory, _empty_tables, make_config
 from tests.console.conftest import compile_translations
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -53,12 +53,6 @@ class LiveServer:
             return self.log_path.read_text(errors="replace")[-6000:]
         except OSError:
             return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until_healthy(server: LiveServer, timeout: float = 30.0) -> None:
