@@ -25,7 +25,7 @@ from channels.email.parse import ParsedMail, parse
 from channels.email.spool import SpooledMail, SpoolReader
 from desk.errors import DeskError
 from desk.extensions import db
-from desk.models import Identity, Interaction, MailQuarantine, Ticket, utcnow
+from desk.models import Identity, Interaction, MailQuarantine, utcnow
 from desk.services import intake, replies
 
 log = logging.getLogger("desk.mail")

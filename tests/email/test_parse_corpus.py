@@ -13,14 +13,13 @@ import hashlib
 import random
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from channels.email import addresses
 from channels.email.parse import ParsedMail, parse
 
-from tests.email.corpus_expected import (  # noqa: F401
+from tests.email.corpus_expected import (
     CORPUS, SECRET, DOMAIN, OUR_42_7, SUPPORT, PDF, PNG, att, EXPECTED,
 )
 
