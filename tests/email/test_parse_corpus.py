@@ -18,10 +18,7 @@ import pytest
 
 from channels.email import addresses
 from channels.email.parse import ParsedMail, parse
-
-from tests.email.corpus_expected import (
-    CORPUS, SECRET, DOMAIN, OUR_42_7, SUPPORT, PDF, PNG, att, EXPECTED,
-)
+from tests.email.corpus_expected import CORPUS, DOMAIN, EXPECTED, OUR_42_7, SECRET, SUPPORT
 
 FILES = sorted(p.name for p in CORPUS.glob("*.eml"))
 
