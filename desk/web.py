@@ -75,8 +75,12 @@ def attachment(attachment_id: int, filename: str):  # noqa: ARG001 (the name is 
     path = attachments.path_for(att.sha256)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=att.filename, max_age=0)
+    if request.args.get("inline") and att.content_type in attachments.INLINE_IMAGE_TYPES:
+        # A raster image shown in a mail body (cid:); never SVG or HTML, which could carry script.
+        response = send_file(path, mimetype=att.content_type, as_attachment=False, max_age=0)
+    else:
+        response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                             download_name=att.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -3,11 +3,14 @@ time zone, phone formatting, safe redirects, cache-busted static URLs."""
 from __future__ import annotations
 
 import hashlib
+import re
+from html import unescape as html_unescape
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import phonenumbers
+from markupsafe import Markup, escape
 from babel.dates import format_skeleton
 from flask import current_app, request, url_for
 from flask_babel import (format_date, format_datetime, format_decimal, format_timedelta, get_locale,
@@ -287,3 +290,22 @@ def error_message(exc) -> str:
         "cursor": _("That page link is no longer valid."),
     }
     return field_messages.get(getattr(exc, "field", None)) or getattr(exc, "message", str(exc))
+
+
+_CID_SRC = re.compile(r'src="cid:([^"]+)"', re.I)
+
+
+@bp.app_template_filter("inline_cids")
+def inline_cids(html: str, attachments) -> Markup:
+    """Sanitized mail html with ``cid:`` images pointing at their stored attachments, so inline
+    pictures show in the timeline (unknown cids stay as they are and show nothing)."""
+    by_cid = {a.content_id.strip("<>").lower(): a for a in attachments if a.content_id}
+
+    def swap(match: re.Match) -> str:
+        att = by_cid.get(html_unescape(match.group(1)).strip("<>").lower())
+        if att is None:
+            return match.group(0)
+        src = url_for("web.attachment", attachment_id=att.id, filename=att.filename, inline=1)
+        return f'src="{escape(src)}"'
+
+    return Markup(_CID_SRC.sub(swap, html or ""))

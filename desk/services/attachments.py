@@ -10,6 +10,9 @@ from flask import current_app
 
 from desk.models import Attachment
 
+# Image types a browser may show inline from our origin (raster only: SVG can carry script).
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]가-힣]+", re.UNICODE)
 
 

@@ -58,3 +58,4 @@ def test_api_lists_reprocesses_and_reports_missing_entries(app, client, staff, m
     forced = api.post(f"/api/v1/mail/quarantine/{held['id']}/reprocess", json={"force": True}).get_json()
     assert forced["outcome"] == "processed" and forced["item"]["status"] == "reprocessed"
     assert api.post("/api/v1/mail/quarantine/999999/reprocess", json={}).status_code == 404
+
