@@ -49,7 +49,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.app_requests = args.app_requests or (30 if args.quick else 100)
     args.search_requests = args.search_requests or (5 if args.quick else 20)
     args.budget = 3.0 if args.quick else 10.0  # seconds per case at most
-    args.search_budget = 2.0 if args.quick else 5.0
+    args.search_budget = 2.0 if args.quick else 3.0
     return args
 
 
