@@ -35,21 +35,26 @@ def parse_message_id(secret: str, domain: str, value: str) -> tuple[int, int | N
     return int(match.group(1)), (int(interaction) if interaction.isdigit() else None)
 
 
+def _tagged_address(secret: str, domain: str, tag: str, prefix: str, number: int) -> str:
+    return f"{prefix}+{number}-{_sig(secret, f'{tag}:{number}', 12)}@{domain}"
+
+
+def _parse_tagged(secret: str, domain: str, tag: str, prefix: str, address: str) -> int | None:
+    match = re.match(rf"^{prefix}\+(\d{{1,18}})-([0-9a-f]{{12}})@(.+)$", address.strip().lower())
+    if not match or match.group(3) != domain.lower():
+        return None
+    number = int(match.group(1))
+    if not hmac.compare_digest(_sig(secret, f"{tag}:{number}", 12), match.group(2)):
+        return None
+    return number
+
+
 def reply_address(secret: str, domain: str, ticket_id: int) -> str:
-    return f"reply+{ticket_id}-{_sig(secret, f'reply:{ticket_id}', 12)}@{domain}"
-
-
-_REPLY = re.compile(r"^reply\+(\d{1,18})-([0-9a-f]{12})@(.+)$")
+    return _tagged_address(secret, domain, "reply", "reply", ticket_id)
 
 
 def parse_reply_address(secret: str, domain: str, address: str) -> int | None:
-    match = _REPLY.match(address.strip().lower())
-    if not match or match.group(3) != domain.lower():
-        return None
-    ticket_id = int(match.group(1))
-    if not hmac.compare_digest(_sig(secret, f"reply:{ticket_id}", 12), match.group(2)):
-        return None
-    return ticket_id
+    return _parse_tagged(secret, domain, "reply", "reply", address)
 
 
 def support_address(domain: str) -> str:
@@ -58,17 +63,8 @@ def support_address(domain: str) -> str:
 
 def bounce_address(secret: str, domain: str, interaction_id: int) -> str:
     """The envelope sender of our outbound mail (VERP): a bounce names the delivery it is about."""
-    return f"bounces+{interaction_id}-{_sig(secret, f'bounce:{interaction_id}', 12)}@{domain}"
-
-
-_BOUNCE = re.compile(r"^bounces\+(\d{1,18})-([0-9a-f]{12})@(.+)$")
+    return _tagged_address(secret, domain, "bounce", "bounces", interaction_id)
 
 
 def parse_bounce_address(secret: str, domain: str, address: str) -> int | None:
-    match = _BOUNCE.match(address.strip().lower())
-    if not match or match.group(3) != domain.lower():
-        return None
-    interaction_id = int(match.group(1))
-    if not hmac.compare_digest(_sig(secret, f"bounce:{interaction_id}", 12), match.group(2)):
-        return None
-    return interaction_id
+    return _parse_tagged(secret, domain, "bounce", "bounces", address)
