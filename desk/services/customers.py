@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from desk.errors import NotFound
 from desk.models import Agent, Customer, Identity, Interaction, Ticket
@@ -39,7 +39,9 @@ def search(session: Session, q: str | None, *, cursor=None, limit=50) -> tuple[l
 def timeline(session: Session, customer: Customer, viewer: Agent, *, cursor=None, limit=50,
              include_internal: bool = True) -> tuple[list[Interaction], str | None]:
     """Every interaction with the customer on any channel, newest first."""
-    stmt = select(Interaction).where(Interaction.customer_id == customer.id)
+    # The authors come with each interaction; their own queues are not needed here.
+    stmt = (select(Interaction).where(Interaction.customer_id == customer.id)
+            .options(defaultload(Interaction.author).options(lazyload(Agent.queues))))
     if not viewer.has_role("supervisor"):
         stmt = stmt.join(Ticket, Ticket.id == Interaction.ticket_id).where(access.ticket_scope(viewer))
     if not include_internal:
