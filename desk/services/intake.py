@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +84,12 @@ class Received:
     customer: identity.CustomerRef | None = None  # the sender (None for a duplicate)
     attachments: tuple = ()  # rows stored with the interaction (not read back for a duplicate)
     duplicate: bool = False  # seen before: nothing was written
+    acknowledge: bool = False  # a new ticket in a queue that acknowledges new tickets by mail
+
+    @property
+    def reason(self) -> str | None:
+        """Why the message threaded where it did (``meta["threading"]["reason"]``)."""
+        return ((self.interaction.get("meta") or {}).get("threading") or {}).get("reason")
 
 
 def receive(msg: InboundMessage) -> tuple[Ticket, Interaction]:
@@ -101,10 +107,33 @@ def receive(msg: InboundMessage) -> tuple[Ticket, Interaction]:
     return objects(session, received)
 
 
+def receive_many(messages: Sequence[InboundMessage]) -> list[Received]:
+    """Several messages in ONE write transaction, in order; each is recorded exactly as
+    ``receive`` would record it (a later message sees the earlier ones: a retry of one of them is
+    a duplicate, a reply threads into the ticket the first one opened). One commit for all of them
+    is what a transport draining a backlog wants: on PostgreSQL each commit waits for the WAL
+    flush. All or nothing: if any message fails, nothing is stored and the error is raised (an
+    invalid sender before anything is written); the caller then takes them one at a time.
+    Returns light ``Received`` values, not ORM objects."""
+    checked = [(msg, *validate(msg)) for msg in messages]
+    session = db.session()
+    for attempt in range(3):
+        try:
+            return db.retrying(_receive_all, session, checked)
+        except IntegrityError:  # a concurrent writer stored one of them first; look again
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _receive(session: Session, msg: InboundMessage, kind: str, sender: str) -> Received:
+    return _receive_all(session, [(msg, kind, sender)])[0]
+
+
+def _receive_all(session: Session, checked: list[tuple[InboundMessage, str, str]]) -> list[Received]:
     events: list = []
     with write_connection(session) as conn:
-        received = write(conn, events, msg, kind, sender)
+        received = [write(conn, events, msg, kind, sender) for msg, kind, sender in checked]
     for name, payload in events:  # committed: now subscribers may hear of it
         dispatch(name, payload)
     return received
@@ -165,11 +194,12 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
             "version": 1,
         }
         ticket["id"] = _NEW_TICKET.scalar(conn, ticket)
+        acknowledge = bool(queue is not None and queue[3])
         ticket.update(queue_slug=queue[1] if queue is not None else None,
                       queue_name=queue[2] if queue is not None else None,
                       assignee_name=None, assignee_email=None)
     else:
-        created = False
+        created = acknowledge = False
         status = ticket["status"]
         if status in ("pending", "solved"):
             changes["status"] = [status, "open"]
@@ -224,7 +254,8 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
         events.append(("ticket.updated", {"ticket": ticket_payload, "changes": changes}))
     events.append(("interaction.created",
                    {"interaction": interaction_payload_of(interaction, stored), "ticket": ticket_payload}))
-    return Received(ticket["id"], interaction["id"], ticket, interaction, customer, tuple(stored))
+    return Received(ticket["id"], interaction["id"], ticket, interaction, customer, tuple(stored),
+                    acknowledge=acknowledge)
 
 
 def ticket_payload_of(t: dict, customer: dict) -> dict:
