@@ -150,10 +150,22 @@ def write_connection(session: Session) -> Iterator[Raw]:
     if session.in_transaction():
         session.commit()
     with db.engine.connect() as conn:
-        if db.is_sqlite:
-            conn.execution_options(sqlite_immediate=True)
-        with conn.begin():
-            yield Raw(conn)
+        raw = Raw(conn)
+        try:
+            if db.is_sqlite:  # the transaction on the driver connection itself: two statements, no more
+                raw.sql("BEGIN IMMEDIATE")
+                try:
+                    yield raw
+                    raw.sql("COMMIT")
+                except BaseException:
+                    if raw.dbapi.in_transaction:
+                        raw.dbapi.rollback()
+                    raise
+            else:
+                with conn.begin():
+                    yield raw
+        finally:
+            raw.close()
 
 
 def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) -> Received:

@@ -21,14 +21,25 @@ from sqlalchemy.exc import DBAPIError
 
 
 class Raw:
-    """The driver connection under a Core connection that is inside a transaction."""
+    """The driver connection under a Core connection, for a run of statements in one transaction."""
 
-    __slots__ = ("dbapi", "dialect", "statements")
+    __slots__ = ("dbapi", "dialect", "cursor")
 
     def __init__(self, conn: Connection) -> None:
         self.dbapi = conn.connection.dbapi_connection
         self.dialect = conn.dialect
-        self.statements = 0  # how many ran (the benchmarks print it per message)
+        self.cursor = self.dbapi.cursor()  # one cursor for the run: every statement reads one row at most
+
+    def sql(self, statement: str) -> None:
+        """A fixed statement without parameters (BEGIN IMMEDIATE, COMMIT)."""
+        try:
+            self.cursor.execute(statement)
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(statement, (), exc, self.dialect.loaded_dbapi.Error,
+                                      dialect=self.dialect) from exc
+
+    def close(self) -> None:
+        self.cursor.close()
 
 
 class _Compiled:
@@ -102,12 +113,10 @@ class Prepared:
         """Execute; returns (cursor, compiled)."""
         compiled = self._compiled(raw.dialect)
         args = compiled.params(params)
-        cursor = raw.dbapi.cursor()
-        raw.statements += 1
+        cursor = raw.cursor
         try:
             cursor.execute(compiled.sql, args)
         except raw.dialect.loaded_dbapi.Error as exc:
-            cursor.close()
             raise DBAPIError.instance(compiled.sql, args, exc, raw.dialect.loaded_dbapi.Error,
                                       dialect=raw.dialect) from exc
         return cursor, compiled
@@ -115,18 +124,15 @@ class Prepared:
     def first(self, raw: Raw, params: dict[str, Any] | None = None) -> tuple | None:
         """The first row as a tuple with its values converted (None when there is none)."""
         cursor, compiled = self.run(raw, params)
-        try:
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            processors = compiled.results
-            if processors is None:
-                processors = compiled.result_processors(cursor.description, raw.dialect)
-            if processors:
-                row = tuple(p(v) if p is not None else v for p, v in zip(processors, row))
-            return tuple(row)
-        finally:
-            cursor.close()
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        processors = compiled.results
+        if processors is None:
+            processors = compiled.result_processors(cursor.description, raw.dialect)
+        if processors:
+            return tuple(p(v) if p is not None else v for p, v in zip(processors, row))
+        return tuple(row)
 
     def scalar(self, raw: Raw, params: dict[str, Any] | None = None):
         row = self.first(raw, params)
@@ -140,7 +146,4 @@ class Prepared:
     def execute(self, raw: Raw, params: dict[str, Any] | None = None) -> int:
         """Run a statement that returns no rows; returns the row count."""
         cursor, _ = self.run(raw, params)
-        try:
-            return cursor.rowcount
-        finally:
-            cursor.close()
+        return cursor.rowcount
