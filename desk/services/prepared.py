@@ -42,8 +42,11 @@ class Raw:
         self.cursor.close()
 
 
+_NO_DEFAULT = object()
+
+
 class _Compiled:
-    __slots__ = ("sql", "names", "defaults", "processors", "positional", "columns", "results")
+    __slots__ = ("sql", "names", "plan", "positional", "columns", "results")
 
     def __init__(self, statement, dialect, columns) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns) if columns else None)
@@ -59,27 +62,28 @@ class _Compiled:
         else:
             self.names = tuple(dict.fromkeys(compiled.bind_names.values()))
         binds = compiled.binds
-        self.defaults = {}
-        self.processors = {}
+        # Per parameter: (name, default, processor, whether None passes through unconverted).
+        plan = []
         for name in self.names:
             bind = binds[name]
-            if not bind.required:
-                self.defaults[name] = bind.effective_value
+            default = _NO_DEFAULT if bind.required else bind.effective_value
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.processors[name] = processor
+            plan.append((name, default, processor, processor is None or processor(None) is None))
+        self.plan = tuple(plan)
         self.columns = [(c.key, c.type) for c in statement.exported_columns] \
             if getattr(statement, "exported_columns", None) is not None else []
         self.results = None  # result processors, set up from the first cursor description
 
     def params(self, given: dict[str, Any] | None):
         given = given or {}
-        defaults, processors = self.defaults, self.processors
         values = []
-        for name in self.names:
-            value = given[name] if name in given else defaults[name]
-            processor = processors.get(name)
-            values.append(processor(value) if processor is not None else value)
+        for name, default, processor, none_passes in self.plan:
+            value = given.get(name, default)
+            if value is _NO_DEFAULT:
+                raise KeyError(f"no value for parameter {name!r}")
+            if processor is not None and (value is not None or not none_passes):
+                value = processor(value)
+            values.append(value)
         return tuple(values) if self.positional else dict(zip(self.names, values))
 
     def result_processors(self, description, dialect) -> list:
