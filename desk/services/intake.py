@@ -75,11 +75,11 @@ def validate(msg: InboundMessage) -> tuple[str, str]:
 
 @dataclass(slots=True)
 class Received:
-    """What one message became: the values written (or, for a message seen before, its ids)."""
+    """What one message became: the rows as written (for a message seen before: as first stored)."""
 
     ticket_id: int
     interaction_id: int
-    ticket: dict[str, Any]  # every ticket column
+    ticket: dict[str, Any]  # every ticket column (when written: and its queue's and assignee's names)
     interaction: dict[str, Any]  # every interaction column
     customer: identity.CustomerRef | None = None  # the sender (None for a duplicate)
     attachments: tuple = ()  # rows stored with the interaction (not read back for a duplicate)
