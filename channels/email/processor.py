@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -182,7 +181,6 @@ class MailProcessor:
             return None, None
 
     def run_forever(self, poll: float = 0.1) -> None:
-        _yield_to_smtp()
         while not self.stopping.is_set():
             try:
                 done = self.run_once()
@@ -191,16 +189,6 @@ class MailProcessor:
                 done = 0
             if not done:
                 self.stopping.wait(poll)
-
-
-def _yield_to_smtp(niceness: int = 5) -> None:
-    """Draining runs at a lower CPU priority than accepting (Linux: per thread; the parse threads
-    this thread starts inherit it): a sender waiting for its 250 comes before mail already safe in
-    the spool, which is drained as soon as the burst leaves CPU time."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at the normal priority
-        pass
 
 
 @dataclass
