@@ -14,10 +14,11 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from channels.base import InboundMessage, ThreadHints
 from channels.email import addresses
@@ -27,6 +28,7 @@ from desk.errors import DeskError
 from desk.extensions import db
 from desk.models import Identity, Interaction, MailQuarantine, utcnow
 from desk.services import intake, replies
+from desk.services.prepared import Prepared, Raw
 
 log = logging.getLogger("desk.mail")
 
@@ -104,26 +106,66 @@ class MailProcessor:
         self.stopping = threading.Event()
 
     def run_once(self, limit: int = 50) -> int:
-        """Process what is in the spool; returns how many messages reached an outcome."""
+        """Process what is in the spool; returns how many messages reached an outcome.
+
+        The messages that pass the checks go to intake together, in one write transaction
+        (``intake.receive_many``); if that fails, they go again one at a time, so one bad message
+        is dealt with on its own and never holds up the others."""
         mails = self.reader.pending(limit)
         outcomes = []
         try:
             with self.app.app_context():
+                ready: list[tuple[SpooledMail, Ready]] = []
+                pending: dict[str, int] = {}  # per sender, on its way to intake in this batch
                 for mail in mails:
                     try:
-                        outcome, detail = process(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
-                                                  received_at=mail.received_at, spool_id=mail.id)
+                        result = prepare(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
+                                         received_at=mail.received_at, spool_id=mail.id, pending=pending)
                     except Exception as exc:  # a bug or an outage: never let one message block the rest
                         log.exception("processing spooled mail %s failed (attempt %s)", mail.id, mail.attempts + 1)
-                        outcome, detail = self._failed(mail, exc)
+                        result = self._failed(mail, exc)
                     finally:
                         db.session.remove()
-                    if outcome is not None:
-                        outcomes.append((mail.id, outcome, detail if outcome != Outcome.PROCESSED else None))
+                    if isinstance(result, Ready):
+                        ready.append((mail, result))
+                        key = result.sender.strip().lower()
+                        pending[key] = pending.get(key, 0) + 1
+                    elif result[0] is not None:
+                        outcomes.append((mail.id, result[0], result[1] if result[0] != Outcome.PROCESSED else None))
+                outcomes.extend(self._ingest(ready))
         finally:
             if outcomes:  # what was committed is marked even when a later message fails hard
                 self.reader.mark_many(outcomes)
         return len(outcomes)
+
+    def _ingest(self, ready: list[tuple[SpooledMail, Ready]]) -> list[tuple[int, str, str | None]]:
+        if not ready:
+            return []
+        outcomes = []
+        try:
+            received = intake.receive_many([r.msg for _, r in ready])
+        except Exception:  # one of them is bad (or the batch lost a race): take them one by one
+            log.info("a batch of %s messages went to intake one at a time", len(ready), exc_info=True)
+            received = None
+        finally:
+            db.session.remove()
+        for i, (mail, item) in enumerate(ready):
+            try:
+                if received is None:
+                    outcome, detail = _receive_one(item, mail.data, mail.mail_from, mail.rcpt_to, mail.received_at,
+                                                   mail.id)
+                else:
+                    got = received[i]
+                    outcome, detail = finish(item, got.ticket_id, got.ticket["number"], got.interaction_id,
+                                             got.reason, acknowledge=got.acknowledge)
+            except Exception as exc:
+                log.exception("processing spooled mail %s failed (attempt %s)", mail.id, mail.attempts + 1)
+                outcome, detail = self._failed(mail, exc)
+            finally:
+                db.session.remove()
+            if outcome is not None:
+                outcomes.append((mail.id, outcome, detail if outcome != Outcome.PROCESSED else None))
+        return outcomes
 
     def _failed(self, mail: SpooledMail, exc: Exception) -> tuple[str | None, str | None]:
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -149,10 +191,67 @@ class MailProcessor:
                 self.stopping.wait(poll)
 
 
+@dataclass
+class Ready:
+    """A parsed message that passed every check and goes to intake."""
+
+    msg: InboundMessage
+    auto: str | None  # why it must get no automatic answer (None: a person wrote it)
+    sender: str
+    quarantine_id: int | None = None
+
+
 def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] | None = None,
             received_at: float | None = None, spool_id: int | None = None, force: bool = False,
             quarantine_id: int | None = None) -> tuple[str, str | None]:
     """Turn one raw message into an interaction (or a quarantine entry). Returns (outcome, detail)."""
+    ready = prepare(raw, envelope_from=envelope_from, rcpt_to=rcpt_to, received_at=received_at,
+                    spool_id=spool_id, force=force, quarantine_id=quarantine_id)
+    if not isinstance(ready, Ready):
+        return ready
+    return _receive_one(ready, raw, envelope_from, rcpt_to or [], received_at, spool_id)
+
+
+def _receive_one(ready: Ready, raw: bytes, envelope_from, rcpt_to, received_at, spool_id) -> tuple[str, str | None]:
+    try:
+        ticket, interaction = intake.receive(ready.msg)
+    except DeskError as exc:
+        meta = {"raw": raw, "envelope_from": envelope_from, "rcpt_to": rcpt_to, "spool_id": spool_id,
+                "received_at": received_at, "quarantine_id": ready.quarantine_id}
+        return _quarantine(meta, _Headers(ready), "intake_error", exc.message)
+    reason = (interaction.meta or {}).get("threading", {}).get("reason")
+    return finish(ready, ticket.id, ticket.number, interaction.id, reason)
+
+
+def finish(ready: Ready, ticket_id: int, ticket_number: int, interaction_id: int, reason: str | None,
+           acknowledge: bool = True) -> tuple[str, str | None]:
+    """After intake: the acknowledgement for a new ticket (``acknowledge=False``: its queue is
+    known to send none), and a reprocessed quarantine entry marked resolved."""
+    if acknowledge and reason in ("new_ticket", "follow_up") and not ready.auto:
+        try:
+            replies.acknowledge(ticket_id, interaction_id)
+        except DeskError as exc:
+            log.warning("no acknowledgement for ticket %s: %s", ticket_number, exc.message)
+    if ready.quarantine_id:
+        _resolve(ready.quarantine_id, interaction_id)
+    return Outcome.PROCESSED, None
+
+
+class _Headers:
+    """The parsed fields ``_quarantine`` reads, for a message that failed in intake."""
+
+    def __init__(self, ready: Ready) -> None:
+        self.from_address = ready.sender
+        self.subject = ready.msg.subject
+        self.message_id = ready.msg.meta.get("message_id")
+
+
+def prepare(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] | None = None,
+            received_at: float | None = None, spool_id: int | None = None, force: bool = False,
+            quarantine_id: int | None = None, pending: dict[str, int] | None = None) -> Ready | tuple[str, str | None]:
+    """Parse and check one raw message: the InboundMessage for intake (``Ready``), or the outcome
+    when it ends here (quarantine, bounce, read receipt). ``pending``: messages per sender already
+    on their way to intake in the same batch, counted against the hourly limit."""
     config = current_app.config
     rcpt_to = rcpt_to or []
     meta = {"raw": raw, "envelope_from": envelope_from, "rcpt_to": rcpt_to, "spool_id": spool_id,
@@ -184,7 +283,8 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
     if not force and dmarc_failed(parsed, config.get("MAIL_TRUSTED_AUTHSERV_ID")):
         return _quarantine(meta, parsed, "spoofing", "DMARC failed at the trusted relay: possible spoofing")
     auto = automatic_reason(parsed, envelope_from, domain)
-    if not force and _over_rate_limit(sender, config["MAIL_SENDER_HOURLY_LIMIT"]):
+    if not force and _over_rate_limit(sender, config["MAIL_SENDER_HOURLY_LIMIT"],
+                                      (pending or {}).get(sender.strip().lower(), 0)):
         return _quarantine(meta, parsed, "rate_limited",
                            f"more than {config['MAIL_SENDER_HOURLY_LIMIT']} messages from {sender} in an hour")
 
@@ -214,19 +314,7 @@ def process(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
             **({"spool_id": spool_id} if spool_id else {}),
         },
     )
-    try:
-        ticket, interaction = intake.receive(msg)
-    except DeskError as exc:
-        return _quarantine(meta, parsed, "intake_error", exc.message)
-    reason = (interaction.meta or {}).get("threading", {}).get("reason")
-    if reason in ("new_ticket", "follow_up") and not auto:
-        try:
-            replies.acknowledge(ticket.id, interaction.id)
-        except DeskError as exc:
-            log.warning("no acknowledgement for ticket %s: %s", ticket.number, exc.message)
-    if quarantine_id:
-        _resolve(quarantine_id, interaction.id)
-    return Outcome.PROCESSED, None
+    return Ready(msg, auto, sender, quarantine_id)
 
 
 def _parse_with_limit(raw: bytes, seconds: float) -> ParsedMail:
@@ -251,16 +339,19 @@ def _is_verp_bounce(rcpt_to: list[str], config) -> bool:
     return any(a.lower().startswith("bounces+") for a in rcpt_to)
 
 
-def _over_rate_limit(sender: str, limit: int) -> bool:
+_IDENTITY, _INTERACTION = Identity.__table__, Interaction.__table__
+# Inbound mail in the last hour from the customer behind this address: one statement.
+_RECENT = Prepared(
+    select(func.count()).select_from(_INTERACTION.join(_IDENTITY, _IDENTITY.c.customer_id == _INTERACTION.c.customer_id))
+    .where(_IDENTITY.c.kind == "email", _IDENTITY.c.value == bindparam("sender"),
+           _INTERACTION.c.channel == "email", _INTERACTION.c.direction == "inbound",
+           _INTERACTION.c.created_at >= bindparam("since")))
+
+
+def _over_rate_limit(sender: str, limit: int, pending: int = 0) -> bool:
     since = utcnow() - timedelta(hours=1)
-    customer_id = db.session.scalar(select(Identity.customer_id).where(
-        Identity.kind == "email", Identity.value == sender.strip().lower()))
-    if customer_id is None:
-        return False
-    recent = db.session.scalar(select(func.count()).select_from(Interaction).where(
-        Interaction.customer_id == customer_id, Interaction.channel == "email",
-        Interaction.direction == "inbound", Interaction.created_at >= since))
-    return recent >= limit
+    recent = _RECENT.scalar(Raw(db.session.connection()), {"sender": sender.strip().lower(), "since": since})
+    return recent + pending >= limit
 
 
 def _bounce(parsed: ParsedMail, meta: dict, config) -> tuple[str, str | None]:

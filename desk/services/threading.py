@@ -5,80 +5,100 @@ reply+token address) -> the conversation key (chat session, call SID) -> a ``[#n
 subject token, only when the sender is that ticket's customer -> the customer's open
 ticket on a conversational channel -> a new ticket. The reason is recorded on the
 interaction so an agent can see why a message landed where it did.
+
+Runs inside intake's write transaction on plain Core statements. The ticket it picks is read
+as committed now and locked until the write ends (PostgreSQL: ``FOR UPDATE``; SQLite's write
+already holds the database lock), so a ticket an agent closed a moment ago is seen as closed
+and the message opens a follow-up instead.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, literal_column, select
 
 from channels.base import InboundMessage
-from desk.models import OPEN_STATUSES, Customer, Interaction, Ticket
+from desk.models import OPEN_STATUSES, Agent, Interaction, Queue, Ticket
 from desk.services import MAX_ID
+from desk.services.prepared import Prepared, Raw
 
 # Channels where a customer keeps talking in one conversation; a new mail or web form is a new
 # request unless it carries a reference to an existing ticket.
 CONVERSATIONAL = frozenset({"sms", "chat", "voice", "callback"})
 
+_T, _Q, _A, _X = Ticket.__table__, Queue.__table__, Agent.__table__, Interaction.__table__
+TICKET_KEYS = tuple(c.key for c in _T.c)
 
-@dataclass(frozen=True)
+# Every ticket column plus what the event payload shows of its queue and assignee, locked.
+_ROW = (
+    select(*_T.c, _Q.c.slug.label("queue_slug"), _Q.c.name.label("queue_name"),
+           _A.c.name.label("assignee_name"), _A.c.email.label("assignee_email"))
+    .select_from(_T.outerjoin(_Q, _Q.c.id == _T.c.queue_id).outerjoin(_A, _A.c.id == _T.c.assignee_id))
+    .with_for_update(of=_T)
+)
+_BY_ID = Prepared(_ROW.where(_T.c.id == bindparam("id")))
+_BY_NUMBER = Prepared(_ROW.where(_T.c.number == bindparam("number")))
+# The id is picked first (a PostgreSQL init-plan, evaluated once), then that row is locked and
+# read as it is now: a conversation's ticket closed meanwhile comes back closed, not skipped.
+_BY_SESSION = Prepared(_ROW.where(_T.c.id == (
+    select(_X.c.ticket_id).where(_X.c.thread_key == bindparam("key")).order_by(_X.c.id.desc()).limit(1)
+    .scalar_subquery())))
+_open = _T.alias("open_ticket")
+_OPEN_SAME_CHANNEL = Prepared(_ROW.where(_T.c.id == (
+    select(_open.c.id)
+    .where(_open.c.customer_id == bindparam("customer_id"), _open.c.channel == bindparam("channel"),
+           _open.c.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES]))
+    .order_by(_open.c.id.desc()).limit(1).scalar_subquery())))
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    ticket: Ticket | None  # None: open a new ticket
+    ticket: dict[str, Any] | None  # the locked ticket row (columns + queue/assignee); None: a new ticket
     reason: str
     detail: str | None = None
     follow_up_of: int | None = None  # a closed ticket this message continues
 
 
-def _usable(ticket: Ticket | None, reason: str, detail: str | None = None) -> Decision | None:
+def _usable(ticket: dict | None, reason: str, detail: str | None = None) -> Decision | None:
     if ticket is None:
         return None
-    if ticket.status == "closed":
+    if ticket["status"] == "closed":
         # Closed tickets stay closed; the message opens a follow-up ticket.
-        return Decision(None, "follow_up", f"ticket #{ticket.number} is closed", follow_up_of=ticket.id)
+        return Decision(None, "follow_up", f"ticket #{ticket['number']} is closed", follow_up_of=ticket["id"])
     return Decision(ticket, reason, detail)
 
 
-def decide(session: Session, msg: InboundMessage, customer: Customer) -> Decision:
+def _one(conn: Raw, statement: Prepared, params: dict) -> dict | None:
+    return statement.mapping(conn, params)
+
+
+def decide(conn: Raw, msg: InboundMessage, customer_id: int, *, new_customer: bool = False) -> Decision:
+    """``new_customer``: the customer was created by this very message, so owns no ticket yet."""
     hints = msg.thread_hints
     ignored: str | None = None
 
-    if hints.ticket_id is not None:
-        found = _usable(session.get(Ticket, hints.ticket_id), hints.reason or "verified_reference")
+    if hints.ticket_id is not None and 0 < hints.ticket_id <= MAX_ID:
+        found = _usable(_one(conn, _BY_ID, {"id": hints.ticket_id}), hints.reason or "verified_reference")
         if found:
             return found
 
     if hints.session:
-        ticket_id = session.scalar(
-            select(Interaction.ticket_id)
-            .where(Interaction.thread_key == f"{msg.channel}:{hints.session}")
-            .order_by(Interaction.id.desc())
-            .limit(1)
-        )
-        if ticket_id is not None:
-            found = _usable(session.get(Ticket, ticket_id), "same_conversation")
-            if found:
-                return found
+        found = _usable(_one(conn, _BY_SESSION, {"key": f"{msg.channel}:{hints.session}"}), "same_conversation")
+        if found:
+            return found
 
     if hints.ticket_number is not None and 0 < hints.ticket_number <= MAX_ID:  # else it names no ticket
-        ticket = session.scalar(select(Ticket).where(Ticket.number == hints.ticket_number))
-        if ticket is not None and ticket.customer_id == customer.id:
-            found = _usable(ticket, "subject_token")
-            if found:
-                return found
-        else:
-            # Anyone can type [#123] into a subject; only the ticket's customer may thread by it.
-            ignored = f"subject token #{hints.ticket_number} ignored: sender is not that ticket's customer"
+        ticket = None if new_customer else _one(conn, _BY_NUMBER, {"number": hints.ticket_number})
+        if ticket is not None and ticket["customer_id"] == customer_id:
+            return _usable(ticket, "subject_token")
+        # Anyone can type [#123] into a subject; only the ticket's customer may thread by it.
+        ignored = f"subject token #{hints.ticket_number} ignored: sender is not that ticket's customer"
 
-    if msg.channel in CONVERSATIONAL:
-        ticket = session.scalar(
-            select(Ticket)
-            .where(Ticket.customer_id == customer.id, Ticket.channel == msg.channel,
-                   Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.id.desc())
-            .limit(1)
-        )
-        if ticket is not None:
-            return Decision(ticket, "open_ticket_same_channel", ignored)
+    if msg.channel in CONVERSATIONAL and not new_customer:
+        found = _usable(_one(conn, _OPEN_SAME_CHANNEL, {"customer_id": customer_id, "channel": msg.channel}),
+                        "open_ticket_same_channel", ignored)
+        if found:
+            return found
 
     return Decision(None, "new_ticket", ignored)

@@ -181,14 +181,14 @@ def test_a_message_that_breaks_processing_does_not_block_the_next(mail_app, monk
     writer.store(build_mail(message_id="<poison@x>", subject="poison"), "a@example.com", ["support@desk.test"])
     writer.store(build_mail(message_id="<fine@x>", subject="fine"), "b@example.com", ["support@desk.test"])
     writer.close()
-    real = processor_module.intake.receive
+    real = processor_module.intake.write  # what every intake call runs for each message, batched or not
 
-    def flaky(msg):
+    def flaky(conn, events, msg, kind, sender):
         if msg.external_id == "poison@x":
             raise RuntimeError("bug in a service")
-        return real(msg)
+        return real(conn, events, msg, kind, sender)
 
-    monkeypatch.setattr(processor_module.intake, "receive", flaky)
+    monkeypatch.setattr(processor_module.intake, "write", flaky)
     reader = SpoolReader(spool)
     worker = MailProcessor(mail_app, reader)
     assert worker.run_once() == 1  # the good one went through despite the bad one before it
