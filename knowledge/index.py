@@ -1,0 +1,180 @@
+"""The Whoosh index of published articles: a cache of the database under the instance folder.
+
+``update(docs)`` is called after each commit that changes an article (through the
+``kb.article.changed`` event, whose payload carries the document, so nothing here reads the
+database on that path); ``rebuild()`` (``flask --app desk kb reindex``) builds it anew from the
+database. Searchers are kept open and refreshed only when the index changed.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import LockError
+
+from knowledge.analysis import KoreanAnalyzer, SpellingAnalyzer
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "kb"
+SNIPPET_SOURCE_CHARS = 4000
+
+
+def make_schema() -> Schema:
+    analyzer = KoreanAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        locale=ID(stored=True),
+        category=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=False),
+        tags=TEXT(analyzer=analyzer, phrase=False),
+        body=TEXT(analyzer=analyzer, phrase=False),
+        spell=TEXT(analyzer=SpellingAnalyzer(), phrase=False),
+        text=STORED(),  # the start of the body as plain text, for snippets
+        slug=STORED(),
+        helpful=NUMERIC(stored=True, signed=True),
+        updated=NUMERIC(stored=True, bits=64),
+    )
+
+
+def document(article: dict) -> dict:
+    """The index document of an article dict (see ``knowledge.articles.index_payload``)."""
+    tags = " ".join(article.get("tags") or [])
+    text = article.get("text") or ""
+    return {
+        "id": str(article["id"]),
+        "locale": article["locale"],
+        "category": str(article.get("category_id") or ""),
+        "title": article["title"],
+        "tags": tags,
+        "body": text,
+        "spell": " ".join((article["title"], tags, text[:2000])),
+        "text": text[:SNIPPET_SOURCE_CHARS],
+        "slug": article.get("slug") or "",
+        "helpful": int(article.get("helpful_yes") or 0) - int(article.get("helpful_no") or 0),
+        "updated": int(article.get("updated") or 0),
+    }
+
+
+class KbIndex:
+    """One index directory; one per process is kept by ``for_dir``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._ix = None
+        self._searcher = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    # -- opening --------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.is_dir() and whoosh_index.exists_in(str(self.path), indexname=INDEX_NAME)
+
+    def open(self):
+        if self._ix is None:
+            if not self.exists():
+                self.create()
+            self._ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+        return self._ix
+
+    def create(self):
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._ix = whoosh_index.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+        self._drop_searcher()
+        return self._ix
+
+    def searcher(self, max_age: float = 0.5):
+        """A shared searcher, refreshed (cheaply) when another writer changed the index."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is None:
+                self._searcher = self.open().searcher()
+                self._checked = now
+            elif now - self._checked > max_age:
+                self._searcher = self._searcher.refresh()
+                self._checked = now
+            return self._searcher
+
+    def _drop_searcher(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+
+    # -- writing --------------------------------------------------------------------------
+    def _writer(self, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.open().writer()
+            except LockError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def update(self, upserts: list[dict], deletes: list[int] = ()) -> None:
+        """Add or replace published articles and remove the others, in one commit."""
+        writer = self._writer()
+        try:
+            for article_id in deletes:
+                writer.delete_by_term("id", str(article_id))
+            for article in upserts:
+                writer.update_document(**document(article))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._drop_searcher()
+
+    def rebuild(self, articles, *, optimize: bool = True) -> int:
+        """Build a fresh index from an iterable of article dicts (in a side directory, then
+        swapped in, so searches keep working meanwhile). Returns how many were indexed."""
+        fresh = self.path.with_name(self.path.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(fresh), make_schema(), indexname=INDEX_NAME)
+        writer = ix.writer(limitmb=256)
+        count = 0
+        for article in articles:
+            writer.add_document(**document(article))
+            count += 1
+        writer.commit(optimize=optimize)
+        ix.close()
+        self._drop_searcher()
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+        old = self.path.with_name(self.path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        fresh.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def close(self) -> None:
+        self._drop_searcher()
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+
+
+_indexes: dict[str, KbIndex] = {}
+_registry_lock = threading.Lock()
+
+
+def for_dir(path) -> KbIndex:
+    key = str(Path(path).resolve())
+    with _registry_lock:
+        if key not in _indexes:
+            _indexes[key] = KbIndex(Path(key))
+        return _indexes[key]
+
+
+def index_dir(app) -> Path:
+    return Path(app.config["INDEX_DIR"]) / INDEX_NAME
