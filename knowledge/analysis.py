@@ -131,3 +131,8 @@ def query_words(text: str) -> list[str]:
 def analyze(text: str, *, stemming: bool = True) -> list[str]:
     """The index terms of ``text``."""
     return [t.text for t in KoreanAnalyzer(stemming)(text)]
+
+
+def approx_terms(text: str) -> int:
+    """About how many index terms ``text`` gives (for length normalisation), without analysing it."""
+    return sum(max(len(m.group()) - 1, 1) if is_hangul(m.group()) else 1 for m in _RUN.finditer(text or ""))
