@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
-from whoosh.lang.porter import stem
+from whoosh.lang.porter2 import stem  # Snowball English: shipping, ships, shipped -> ship
 
 _RUN = re.compile(r"[\uac00-\ud7a3]+|[^\W_\uac00-\ud7a3]+", re.UNICODE)
 HANGUL = re.compile(r"^[\uac00-\ud7a3]+$")
@@ -136,3 +136,18 @@ def analyze(text: str, *, stemming: bool = True) -> list[str]:
 def approx_terms(text: str) -> int:
     """About how many index terms ``text`` gives (for length normalisation), without analysing it."""
     return sum(max(len(m.group()) - 1, 1) if is_hangul(m.group()) else 1 for m in _RUN.finditer(text or ""))
+
+
+# Particles and endings a query word may carry; longest first.
+PARTICLES = sorted("""에서는 에게서 으로는 으로도 까지 부터 에서 에게 한테 으로 이나 이랑 처럼 보다 하고 은 는 이 가 을 를 에
+    의 도 만 로 와 과 요""".split(), key=len, reverse=True)
+
+
+def strip_particle(word: str) -> str | None:
+    """``배송비를`` -> ``배송비``; None when the word has no particle (or would lose its noun)."""
+    if not is_hangul(word):
+        return None
+    for particle in PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)]
+    return None

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -53,11 +53,11 @@ class DeleteForm(FlaskForm):
 
 def _form(agent, article: KbArticle | None = None, formdata=None) -> ArticleForm:
     form = ArticleForm(formdata=formdata)
-    form.category.choices = [("", "—")] + [(str(c.id), c.name("en" if _is_en() else "ko"))
-                                           for c in articles.categories(db.session)]
-    form.locale.choices = list(locale_labels().items())
+    form.category.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.name("en" if _is_en() else "ko"))
+                                                       for c in articles.categories(db.session)]
+    form.locale.choices = [SelectChoice(k, v) for k, v in locale_labels().items()]
     allowed = ARTICLE_STATUSES if articles.can_publish(agent) else ("draft",)
-    form.status.choices = [(s, status_labels()[s]) for s in allowed]
+    form.status.choices = [SelectChoice(s, status_labels()[s]) for s in allowed]
     if article is not None and formdata is None:
         form.title.data, form.body.data, form.locale.data = article.title, article.body, article.locale
         form.status.data, form.tags.data = article.status, ", ".join(article.tags or [])

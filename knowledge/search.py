@@ -21,7 +21,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from knowledge.analysis import analyze, is_hangul, query_words
+from knowledge.analysis import analyze, is_hangul, query_words, strip_particle
 
 FIELD = "content"
 MAX_QUERY_CHARS = 200
@@ -60,14 +60,19 @@ def normalize(q: str | None) -> str:
     return re.sub(r"\s+", " ", (q or "")[:MAX_QUERY_CHARS * 5]).strip()[:MAX_QUERY_CHARS]
 
 
-def plan(q: str) -> list[list[tuple[str, str]]]:
-    """The query as words, each a list of required terms; a term is ("term", text) or, for a
-    one-syllable Korean word (책, 앱), ("prefix", text): a gram that starts with it, as in 책을."""
+def plan(q: str) -> list[list[tuple[str, str, bool]]]:
+    """The query as words, each a list of (kind, term, required). ``kind`` is "term" or, for a
+    one-syllable Korean word (책, 앱), "prefix": a gram that starts with it, as in 책을. A Korean
+    word typed with a particle (배송비를) requires only its noun's grams; the particle's gram
+    still counts towards the score."""
     words = []
     for word in query_words(q)[:MAX_WORDS]:
+        stem = strip_particle(word)
+        required = set(analyze(stem)) if stem else None
         terms = []
         for term in dict.fromkeys(analyze(word)):
-            terms.append(("prefix" if is_hangul(term) and len(term) == 1 else "term", term))
+            kind = "prefix" if is_hangul(term) and len(term) == 1 else "term"
+            terms.append((kind, term, required is None or term in required))
         if terms:
             words.append(terms)
     return words
@@ -169,7 +174,8 @@ def _view(searcher) -> _View:
 def _score(view: _View, words, locale: str | None, category_id: int | None, *, require_all: bool):
     """(segment, docnum, bm25) for every matching document."""
     groups = [term for word in words for term in word]
-    per_segment = [[seg.postings(kind, text) for kind, text in groups] for seg in view.segments]
+    required = [i for i, (_, _, needed) in enumerate(groups) if needed]
+    per_segment = [[seg.postings(kind, text) for kind, text, _ in groups] for seg in view.segments]
     idf = []
     for i in range(len(groups)):
         df = sum(len(postings[i]) for postings in per_segment)
@@ -183,12 +189,12 @@ def _score(view: _View, words, locale: str | None, category_id: int | None, *, r
             allowed = seg.allowed("category", str(category_id))
             candidates = allowed if candidates is None else candidates & allowed
         if require_all:
-            for p in sorted(postings, key=len):
+            for p in sorted((postings[i] for i in required), key=len):
                 candidates = set(p) if candidates is None else candidates.intersection(p)
                 if not candidates:
                     break
         else:
-            union = set().union(*postings) if postings else set()
+            union = set().union(*(postings[i] for i in required)) if required else set()
             candidates = union if candidates is None else candidates & union
         if not candidates:
             continue

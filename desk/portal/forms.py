@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 MAX_FILES = 5
@@ -33,7 +33,7 @@ class ConfirmForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    helpful = RadioField(choices=[("yes", _l("Yes")), ("no", _l("No"))], validators=[InputRequired()])
+    helpful = RadioField(choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validators=[InputRequired()])
     comment = TextAreaField(_l("Anything we should add? (optional)"), validators=[Optional(), Length(max=2000)])
 
 
@@ -45,6 +45,6 @@ class PortalReplyForm(FlaskForm):
 
 
 class CsatForm(FlaskForm):
-    score = RadioField(_l("How satisfied are you?"), choices=[(str(n), str(n)) for n in range(1, 6)],
+    score = RadioField(_l("How satisfied are you?"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
                        validators=[InputRequired(_l("Pick a score from 1 to 5."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
