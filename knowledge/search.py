@@ -282,7 +282,7 @@ def did_you_mean(searcher, q: str) -> str | None:
 
 def _word_pattern(word: str) -> str | None:
     if is_hangul(word):
-        return re.escape(word)
+        return re.escape(strip_particle(word) or word)
     terms = analyze(word)
     if not terms:
         return None
