@@ -253,7 +253,7 @@ def revisions(session, article: KbArticle) -> list[KbRevision]:
                                 .order_by(KbRevision.version.desc())))
 
 
-def save_category(*, slug: str, name_ko: str, name_en: str, icon: str = "📘", position: int = 0,
+def save_category(*, slug: str, name_ko: str, name_en: str, icon: str = "layers", position: int = 0,
                   description_ko: str = "", description_en: str = "") -> KbCategory:
     with db.write() as session:
         category = session.scalar(select(KbCategory).where(KbCategory.slug == slug)) or KbCategory(slug=slug)

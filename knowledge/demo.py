@@ -9,11 +9,11 @@ from desk.models import Agent, KbArticle
 from knowledge import articles
 
 CATEGORIES = [
-    ("orders", "주문·배송", "Orders & delivery", "📦", "주문 확인, 배송 조회, 배송지 변경", "Tracking, delivery times, changing the address"),
-    ("billing", "결제·환불", "Payments & refunds", "💳", "결제 수단, 환불, 영수증", "Payment methods, refunds, receipts"),
-    ("returns", "교환·반품", "Returns & exchanges", "🔄", "교환과 반품 신청, 반품 배송비", "Returning or exchanging an item"),
-    ("account", "계정·로그인", "Account & sign-in", "🔑", "로그인, 비밀번호, 회원 정보", "Signing in, passwords, your details"),
-    ("app", "앱·기술 지원", "App & technical help", "🛠️", "앱 설치, 오류, 알림 설정", "Installing the app, errors, notifications"),
+    ("orders", "주문·배송", "Orders & delivery", "inbox", "주문 확인, 배송 조회, 배송지 변경", "Tracking, delivery times, changing the address"),
+    ("billing", "결제·환불", "Payments & refunds", "tag", "결제 수단, 환불, 영수증", "Payment methods, refunds, receipts"),
+    ("returns", "교환·반품", "Returns & exchanges", "refresh", "교환과 반품 신청, 반품 배송비", "Returning or exchanging an item"),
+    ("account", "계정·로그인", "Account & sign-in", "lock", "로그인, 비밀번호, 회원 정보", "Signing in, passwords, your details"),
+    ("app", "앱·기술 지원", "App & technical help", "chat", "앱 설치, 오류, 알림 설정", "Installing the app, errors, notifications"),
 ]
 
 # (key, category, locale, title, tags, body, translation of key)

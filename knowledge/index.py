@@ -8,7 +8,6 @@ database. Searchers are kept open and refreshed only when the index changed.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.writing import CLEAR
 
 from knowledge.analysis import KoreanAnalyzer, SpellingAnalyzer, approx_terms
 
@@ -138,29 +138,24 @@ class KbIndex:
         self._drop_searcher()
 
     def rebuild(self, articles, *, optimize: bool = True) -> int:
-        """Build a fresh index from an iterable of article dicts (in a side directory, then
-        swapped in, so searches keep working meanwhile). Returns how many were indexed."""
-        fresh = self.path.with_name(self.path.name + ".new")
-        shutil.rmtree(fresh, ignore_errors=True)
-        fresh.mkdir(parents=True)
-        ix = whoosh_index.create_in(str(fresh), make_schema(), indexname=INDEX_NAME)
-        writer = ix.writer(limitmb=256)
+        """Replace every document with the given article dicts, in one commit: searches (here and
+        in other processes) see the old index until then, and the new one right after."""
+        if self.exists() and set(self.open().schema.names()) == set(make_schema().names()):
+            writer = self._writer(timeout=120)
+        else:  # no index yet, or one from an older schema
+            self.close()
+            self.create()
+            writer = self._writer()
         count = 0
-        for article in articles:
-            writer.add_document(**document(article))
-            count += 1
-        writer.commit(optimize=optimize)
-        ix.close()
+        try:
+            for article in articles:
+                writer.add_document(**document(article))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR, optimize=optimize)
         self._drop_searcher()
-        if self._ix is not None:
-            self._ix.close()
-            self._ix = None
-        old = self.path.with_name(self.path.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.path.exists():
-            self.path.rename(old)
-        fresh.rename(self.path)
-        shutil.rmtree(old, ignore_errors=True)
         return count
 
     def close(self) -> None:

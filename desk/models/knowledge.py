@@ -23,7 +23,7 @@ class KbCategory(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     description_ko: Mapped[str] = mapped_column(String(300), default="")
     description_en: Mapped[str] = mapped_column(String(300), default="")
-    icon: Mapped[str] = mapped_column(String(32), default="📘")
+    icon: Mapped[str] = mapped_column(String(32), default="layers")
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
