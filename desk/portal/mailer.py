@@ -100,7 +100,18 @@ class PortalMailer:
             db.session.remove()
             return len(ids)
 
+    def requeue_stale(self) -> int:
+        """Mail left ``sending`` by a worker that died goes out again: a second sign-in link is
+        harmless, a lost one is not."""
+        with self.app.app_context():
+            def _requeue() -> int:
+                with db.write() as session:
+                    return session.execute(update(PortalMail).where(PortalMail.status == "sending")
+                                           .values(status="pending")).rowcount
+            return db.retrying(_requeue)
+
     def run_forever(self) -> None:
+        self.requeue_stale()
         while not self.stopping.is_set():
             try:
                 done = self.run_once()

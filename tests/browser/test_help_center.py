@@ -14,8 +14,7 @@ from desk.extensions import db
 from desk.models import PortalMail
 from desk.services import replies
 from knowledge import demo, service
-from tests.browser.conftest import (browser, live_server, page, screenshot,  # noqa: F401  (fixtures)
-                                    session_cookie)
+from tests.browser.conftest import screenshot, session_cookie
 from tests.conftest import Factory, _empty_tables, make_config
 
 PHONE = {"width": 390, "height": 844}
