@@ -102,8 +102,15 @@ class KbIndex:
                 self._searcher = self.open().searcher()
                 self._checked = now
             elif now - self._checked > max_age:
-                self._searcher = self._searcher.refresh()
                 self._checked = now
+                try:
+                    current = self._searcher.up_to_date()
+                except Exception:  # noqa: BLE001  (a half-written or replaced index: open anew)
+                    current = False
+                if not current:
+                    # A new searcher rather than Searcher.refresh(), which fails on a searcher of
+                    # an index that had no documents. The old one closes when its last user is done.
+                    self._searcher = self.open().searcher()
             return self._searcher
 
     def _drop_searcher(self) -> None:

@@ -63,3 +63,16 @@ def test_python_m_desk_kb_reindex(app, staff, config):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "indexed 1 published articles" in out.stdout
+
+
+def test_a_searcher_sees_what_another_process_wrote_even_into_an_empty_index(tmp_path):
+    from knowledge.index import KbIndex
+    from knowledge.search import search
+
+    web = KbIndex(tmp_path / "kb")
+    web.create()
+    assert search(web, "환불").hits == []  # the web process searched the empty index first
+    cli = KbIndex(tmp_path / "kb")  # e.g. `init-db --demo` in another process
+    cli.update([{"id": 3, "locale": "ko", "title": "환불 안내", "text": "환불은 3일", "tags": []}])
+    web._checked = float("-inf")  # the web process looks again (it does so at most twice a second)
+    assert [h.id for h in search(web, "환불").hits] == [3]
