@@ -64,7 +64,9 @@
       a.href = item.url; a.target = "_blank"; a.rel = "noopener"; a.textContent = item.title;
       var b = document.createElement("button");
       b.type = "button"; b.className = "button button-small button-ghost";
-      b.setAttribute("data-kb-insert", item.url); b.setAttribute("data-kb-title", item.title);
+      /* the short link (it redirects to the canonical one): readable in a mail */
+      b.setAttribute("data-kb-insert", item.url.replace(/\/articles\/(\d+)-[^\/]*$/, "/articles/$1"));
+      b.setAttribute("data-kb-title", item.title);
       b.textContent = panel.getAttribute("data-label-insert");
       li.appendChild(a); li.appendChild(b); list.appendChild(li);
     });

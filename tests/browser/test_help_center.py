@@ -83,6 +83,31 @@ def test_a_visitor_who_reads_a_suggestion_and_leaves_counts_as_deflected(page, b
     context.close()
 
 
+def test_agent_inserts_an_article_link_and_previews_an_article(browser, live_server, kb_app):
+    make = Factory(kb_app)
+    ticket, _ = make.inbound(sender="haneul@example.kr", subject="환불 문의", text="환불 언제 되나요?")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ko-KR")
+    tab = context.new_page()
+    context.add_cookies([session_cookie(kb_app, kb_app.extensions["test_admin"], live_server.url)])
+    tab.goto(f"{live_server.url}/tickets/{ticket.number}")
+    panel = tab.locator("[data-kb-panel]")
+    expect(panel).to_contain_text("환불은 언제 받을 수 있나요?")
+    panel.locator("#kb-q").fill("비밀번호")
+    expect(panel.locator("[data-kb-results] li").first).to_contain_text("비밀번호를 잊어버렸어요")
+    panel.locator("[data-kb-insert]").first.click()
+    link = re.compile(r"비밀번호를 잊어버렸어요: http://127\.0\.0\.1:\d+/help/ko/articles/\d+$")
+    expect(tab.locator("#reply-body")).to_have_value(link)
+    screenshot(tab, "kb-ticket-panel")
+
+    tab.click("text=이 티켓으로 문서 만들기")
+    expect(tab.locator("input[name=title]")).to_have_value("환불 문의")
+    tab.locator("[data-kb-body]").fill("## 환불\n\n**3일** 안에 <script>alert(1)</script>")
+    expect(tab.locator("[data-kb-preview] strong")).to_have_text("3일")
+    assert tab.locator("[data-kb-preview] script").count() == 0
+    screenshot(tab, "kb-editor")
+    context.close()
+
+
 def test_magic_link_sign_in_reply_and_rating(page, live_server, kb_app):
     make = Factory(kb_app)
     ticket, _ = make.inbound(sender="haneul@example.kr", subject="환불 문의", text="환불 언제 되나요?",
