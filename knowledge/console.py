@@ -3,6 +3,7 @@ a live preview and revision history, and what the ticket page shows (suggested a
 a link, create an article from the ticket)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -49,6 +50,21 @@ class ArticleForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     pass
+
+
+CATEGORY_ICONS = ("layers", "inbox", "tag", "refresh", "lock", "chat", "user", "clock", "globe", "link", "flag",
+                  "email", "voice", "campaign", "check-circle", "alert")
+
+
+class CategoryForm(FlaskForm):
+    slug = StringField(_l("Address name"), validators=[DataRequired(), Length(max=64)],
+                       description=_l("Lower-case letters, digits and dashes; used in URLs."))
+    name_ko = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    description_ko = StringField(_l("Description (Korean)"), validators=[Optional(), Length(max=300)])
+    description_en = StringField(_l("Description (English)"), validators=[Optional(), Length(max=300)])
+    icon = SelectField(_l("Icon"), choices=[SelectChoice(i, i) for i in CATEGORY_ICONS])
+    position = IntegerField(_l("Order"), validators=[Optional()], default=0)
 
 
 def _form(agent, article: KbArticle | None = None, formdata=None) -> ArticleForm:
@@ -198,6 +214,35 @@ def delete(article_id: int):
     return redirect(url_for(".index"))
 
 
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    """Help-center topics, their order and icons (supervisors and admins)."""
+    if not articles.can_publish(_agent()):
+        abort(403)
+    form = CategoryForm()
+    status = 200
+    if request.method == "GET" and request.args.get("edit"):
+        found = next((c for c in articles.categories(db.session) if c.slug == request.args["edit"]), None)
+        if found is not None:
+            form = CategoryForm(obj=found)
+    elif request.method == "POST":
+        slug = (form.slug.data or "").strip().lower()
+        if form.validate_on_submit() and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+            articles.save_category(slug=slug, name_ko=form.name_ko.data.strip(), name_en=form.name_en.data.strip(),
+                                   icon=form.icon.data, position=form.position.data or 0,
+                                   description_ko=(form.description_ko.data or "").strip(),
+                                   description_en=(form.description_en.data or "").strip())
+            flash(_("Category saved."), "success")
+            return redirect(url_for(".categories"))
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+            form.slug.errors = list(form.slug.errors) + [_("Use lower-case letters, digits and dashes.")]
+        status = 422
+    counts = dict(db.session.execute(select(KbArticle.category_id, func.count()).group_by(KbArticle.category_id))
+                  .all())
+    return render_template("kb/categories.html", form=form, rows=articles.categories(db.session),
+                           counts=counts), status
+
+
 @bp.post("/preview")
 def preview():
     """The editor's live preview: the same rendering and sanitising as the published page."""
@@ -222,4 +267,4 @@ def _ticket_panel_context():
         return {"suggestions": service.suggest(ticket.subject or "", None, limit=5),
                 "csat": db.session.scalar(select(Csat).where(Csat.ticket_id == ticket.id))}
 
-    return {"kb_for_ticket": kb_for_ticket}
+    return {"kb_for_ticket": kb_for_ticket, "kb_status_labels": status_labels}

@@ -91,3 +91,24 @@ def test_an_agent_cannot_prefill_from_a_ticket_outside_their_queues(client, make
     ticket, _ = make.inbound(sender="vip@example.kr", subject="비밀 VIP 문의", text="비밀", queue="vip")
     _as(client, staff["agent"])
     assert "비밀 VIP 문의" not in _text(client.get(f"/kb/new?ticket={ticket.number}"))
+
+
+def test_supervisors_manage_help_center_topics(client, app, staff):
+    _as(client, staff["supervisor"])
+    html = _text(client.get("/kb/categories"))
+    response = client.post("/kb/categories", data={"slug": "gift-cards", "name_ko": "기프트카드", "name_en": "Gift cards",
+                                                    "description_ko": "잔액 조회", "icon": "tag", "position": "3",
+                                                    "csrf_token": csrf_token(html)})
+    assert response.status_code == 302
+    bad = client.post("/kb/categories", data={"slug": "Gift Cards!", "name_ko": "x", "name_en": "x", "icon": "tag",
+                                              "csrf_token": csrf_token(html)})
+    assert bad.status_code == 422
+    from desk.models import KbCategory
+
+    db.session.rollback()
+    assert [(c.slug, c.name_ko, c.position) for c in db.session.scalars(select(KbCategory))] == [
+        ("gift-cards", "기프트카드", 3)]
+    assert "기프트카드" in _text(client.get("/help/ko/"))
+    agent = app.test_client()
+    _as(agent, staff["agent"])
+    assert agent.get("/kb/categories").status_code == 403
