@@ -117,25 +117,37 @@ def analyzer_comparison(docs: list[dict], ko_queries: list[str], out: Path) -> l
     return rows
 
 
+_KIWI = None  # kept out of the tokenizer, which Whoosh pickles into the index's table of contents
+KIWI_TAGS = ("NNG", "NNP", "NR", "XR", "SL", "SN", "VV", "VA", "SH")
+
+
 def kiwi_analyzer(kiwi):
-    from whoosh.analysis import Token, Tokenizer
-
-    keep = ("NNG", "NNP", "NR", "XR", "SL", "SN", "VV", "VA", "SH")
-
-    class KiwiTokenizer(Tokenizer):
-        def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                     start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-            for pos, morph in enumerate(kiwi.tokenize(value)):
-                if morph.tag.startswith(keep):
-                    token.text = morph.form.lower()
-                    token.boost = 1.0
-                    token.stopped = False
-                    if positions:
-                        token.pos = start_pos + pos
-                    yield token
-
+    global _KIWI
+    _KIWI = kiwi
     return KiwiTokenizer()
+
+
+class KiwiTokenizer:
+    """Content morphemes from kiwipiepy (nouns, roots, verb and adjective stems, foreign words)."""
+
+    def __or__(self, other):
+        from whoosh.analysis import CompositeAnalyzer
+
+        return CompositeAnalyzer(self, other)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        from whoosh.analysis import Token
+
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, morph in enumerate(_KIWI.tokenize(value)):
+            if morph.tag.startswith(KIWI_TAGS):
+                token.text = morph.form.lower()
+                token.boost = 1.0
+                token.stopped = False
+                if positions:
+                    token.pos = start_pos + pos
+                yield token
 
 
 def main() -> None:
