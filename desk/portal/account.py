@@ -9,7 +9,8 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 
 from desk.errors import DeskError, Invalid
-from desk.extensions import limiter
+from desk.extensions import db, limiter
+from desk.models import Ticket
 from desk.portal import bp, csat, customers
 from desk.portal.forms import ConfirmForm, CsatForm, PortalReplyForm, SignInForm
 from desk.portal.views import _attachments
@@ -170,9 +171,6 @@ def csat_link(locale: str, token: str):
         ticket_id, customer_id = csat.read_token(token)
     except DeskError:
         abort(404)
-    from desk.extensions import db
-    from desk.models import Ticket
-
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or ticket.customer_id != customer_id:
         abort(404)
