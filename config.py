@@ -106,6 +106,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = env.str("DESK_LOGIN_RATE_LIMIT", "10 per minute")
+        # Public self-service endpoints, per client address.
+        self.KB_SEARCH_RATE_LIMIT = env.str("DESK_KB_SEARCH_RATE_LIMIT", "60 per minute")
+        self.PORTAL_CONTACT_RATE_LIMIT = env.str("DESK_PORTAL_CONTACT_RATE_LIMIT", "5 per minute")
+        self.PORTAL_LOGIN_RATE_LIMIT = env.str("DESK_PORTAL_LOGIN_RATE_LIMIT", "5 per minute")
         self.OUTBOX_MAX_ATTEMPTS = 8
         self.OUTBOX_BACKOFF_SECONDS = 30
         self.OUTBOX_POLL_SECONDS = 1.0

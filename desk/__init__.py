@@ -64,6 +64,9 @@ def create_app(config=None, *, role: str = "web") -> Flask:
     from channels import registry as channel_registry
 
     channel_registry.load(app)
+    from knowledge import init_app as init_knowledge  # knowledge base, help center, portal
+
+    init_knowledge(app)
 
     from desk import web
     from desk.api import bp as api_bp

@@ -14,6 +14,7 @@ from channels.base import InboundMessage, ThreadHints
 from desk.extensions import db
 from desk.models import Agent, Customer, Interaction, Queue, Ticket, utcnow
 from desk.services import auth, identity, intake, replies, tickets
+from knowledge import demo as knowledge_demo
 
 DEMO_PASSWORD = "desk-demo-2026"
 LOGINS = [
@@ -155,3 +156,4 @@ def load(customers: int = 200, seed: int = 7) -> None:
                 tickets.update(ticket.id, {"priority": rng.choice(["high", "urgent", "low"])},
                                actor=staff["supervisor@desk.localhost"])
             _backdate(ticket.id, when, rng)
+    knowledge_demo.seed(staff["admin@desk.localhost"])  # help-center categories and articles

@@ -1,12 +1,14 @@
 """Locale and time-zone selection (Korean first), and template helpers for dates."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if g.get("page_locale") in languages:  # pages whose URL names the language (the help center)
+        return g.page_locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
