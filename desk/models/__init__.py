@@ -3,6 +3,7 @@ from .agent import ROLES, Agent, ApiToken, Queue, agent_queue
 from .base import Base, utcnow
 from .customer import IDENTITY_KINDS, Customer, Identity
 from .mail import QUARANTINE_REASONS, MailQuarantine
+from .phone import CallLog, Callback, Campaign, CampaignContact, TwilioEvent  # noqa: F401
 from .system import AuditLog, Counter, Heartbeat, OutboxItem
 from .ticket import (
     CHANNELS,
