@@ -221,7 +221,7 @@ def call(agent: Agent, callback_id: int) -> Interaction:
         callback = _held(session, agent, callback_id)
         ticket = session.get(Ticket, callback.ticket_id)
         return calls.start_call(session, agent, callback.customer, ticket, purpose="callback",
-                                refs={"callback_id": callback.id})
+                                refs={"callback_id": callback.id, "to": callback.phone})
 
 
 def last_call(session: Session, callback: Callback) -> Interaction | None:

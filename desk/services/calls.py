@@ -6,6 +6,8 @@ Status reports never move a call or a message backwards, and a replayed report c
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,8 @@ from desk.services import access, numbering, routing
 MANUAL_OUTCOMES = tuple(o for o in CALLBACK_OUTCOMES if o != "rescheduled")
 DNC_OPT_OUTS = ("calls", "sms_marketing")
 MAX_NOTES = 5000
+# A call not placed within this time (the worker is down) no longer blocks the agent's next one.
+PLACING_WINDOW = timedelta(minutes=2)
 
 # Progress of a call and of a message; a report ranked lower than what we have is ignored.
 CALL_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3,
@@ -70,7 +74,8 @@ def start_call(session: Session, agent: Agent, customer: Customer, ticket: Ticke
                       field="agent_phone")
     busy = session.scalar(select(Interaction.id).join(OutboxItem, OutboxItem.interaction_id == Interaction.id)
                           .where(Interaction.author_agent_id == agent.id, Interaction.channel == "voice",
-                                 OutboxItem.status.in_(("pending", "sending"))).limit(1))
+                                 OutboxItem.status.in_(("pending", "sending")),
+                                 OutboxItem.created_at > utcnow() - PLACING_WINDOW).limit(1))
     if busy is not None:
         raise Conflict("your previous call is still being placed", code="call_in_progress")
     now = utcnow()
