@@ -102,6 +102,7 @@ def _phone_context():
         return {"callbacks_due": due}
 
     return {"phone_nav": phone_nav, "outcome_labels": outcome_labels, "call_status_labels": call_status_labels,
+            "reason_labels": reason_labels,
             "manual_outcomes": calls.MANUAL_OUTCOMES, "twilio_live": calls.twilio_live,
             "is_dnc": calls.is_dnc}
 
