@@ -15,7 +15,7 @@ from desk.errors import DeskError
 from desk.extensions import db
 from desk.models import Callback, Campaign, CampaignContact, Interaction, utcnow
 from desk.models.phone import CALLBACK_OUTCOMES, CAMPAIGN_OUTCOMES
-from desk.services import callbacks, calls, dialer
+from desk.services import callbacks, calls, customers, dialer
 
 bp = Blueprint("phone", __name__)
 
@@ -126,12 +126,15 @@ def click_to_call():
     try:
         calls.click_to_call(agent, ticket_id=int(ticket_id) if ticket_id.isdigit() else None,
                             customer_id=int(customer_id) if customer_id.isdigit() else None)
-        flash(_("Calling: your phone rings first, then the customer's.") if calls.twilio_live()
-              else _("The call is on the timeline (recorded: Twilio is not configured, nothing was dialled)."),
-              "success")
+        _calling()
     except DeskError as exc:
         flash(phone_error(exc), "error")
     return redirect(_back(url_for("console.index")))
+
+
+def _calling() -> None:
+    flash(_("Calling: your phone rings first, then the customer's.") if calls.twilio_live()
+          else _("The call is on the timeline (recorded: Twilio is not configured, nothing was dialled)."), "success")
 
 
 @bp.post("/calls/<int:interaction_id>/outcome")
@@ -205,7 +208,8 @@ def callback_work(callback_id: int):
     return render_template("twilio/callback.html", callback=callback, customer=callback.customer,
                            ticket=callback.ticket, timeline=timeline, form=ActionForm(),
                            last_call=callbacks.last_call(db.session, callback) if callback.status == "in_progress" else None,
-                           position=callbacks.position(db.session, callback), outcomes=CALLBACK_OUTCOMES)
+                           position=callbacks.position(db.session, callback), outcomes=CALLBACK_OUTCOMES,
+                           customer_counts=customers.ticket_counts(db.session, callback.customer))
 
 
 @bp.post("/callbacks/<int:callback_id>/call")
@@ -214,6 +218,7 @@ def callback_call(callback_id: int):
     _checked()
     try:
         callbacks.call(_agent(), callback_id)
+        _calling()
     except DeskError as exc:
         flash(phone_error(exc), "error")
     return redirect(url_for(".callback_work", callback_id=callback_id))
@@ -278,7 +283,8 @@ def dialer_campaign(campaign_id: int):
     return render_template("twilio/dialer.html", campaign=campaign, contact=contact, timeline=timeline,
                            script=dialer.render_script(campaign, contact, agent) if contact else "",
                            outcomes=CAMPAIGN_OUTCOMES, form=ActionForm(), in_hours=dialer.in_hours(campaign),
-                           last_call=last_call, stats=dialer.stats(db.session, campaign))
+                           last_call=last_call, stats=dialer.stats(db.session, campaign),
+                           customer_counts=customers.ticket_counts(db.session, contact.customer) if contact else {})
 
 
 @bp.post("/dialer/<int:campaign_id>/next")
@@ -305,6 +311,7 @@ def dialer_action(contact_id: int, action: str):
     try:
         if action == "call":
             dialer.call(agent, contact_id)
+            _calling()
         elif action == "outcome":
             dialer.record_outcome(agent, contact_id, request.form.get("outcome", ""),
                                   notes=request.form.get("notes", ""),
