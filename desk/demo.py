@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from channels.base import InboundMessage, ThreadHints
+from desk import demo_phone
 from desk.extensions import db
 from desk.models import Agent, Customer, Interaction, Queue, Ticket, utcnow
 from desk.services import auth, identity, intake, replies, tickets
@@ -155,3 +156,4 @@ def load(customers: int = 200, seed: int = 7) -> None:
                 tickets.update(ticket.id, {"priority": rng.choice(["high", "urgent", "low"])},
                                actor=staff["supervisor@desk.localhost"])
             _backdate(ticket.id, when, rng)
+    demo_phone.seed()  # callbacks and a small call campaign

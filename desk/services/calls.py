@@ -72,11 +72,11 @@ def start_call(session: Session, agent: Agent, customer: Customer, ticket: Ticke
     if twilio_live() and not agent.phone:
         raise Invalid("add your own phone number first: desk rings it, then connects the customer",
                       field="agent_phone")
-    busy = session.scalar(select(Interaction.id).join(OutboxItem, OutboxItem.interaction_id == Interaction.id)
+    busy = twilio_live() and session.scalar(select(Interaction.id).join(OutboxItem, OutboxItem.interaction_id == Interaction.id)
                           .where(Interaction.author_agent_id == agent.id, Interaction.channel == "voice",
                                  OutboxItem.status.in_(("pending", "sending")),
                                  OutboxItem.created_at > utcnow() - PLACING_WINDOW).limit(1))
-    if busy is not None:
+    if busy:
         raise Conflict("your previous call is still being placed", code="call_in_progress")
     now = utcnow()
     interaction = Interaction(

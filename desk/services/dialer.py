@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
@@ -125,7 +125,12 @@ def add_customers(actor: Agent, campaign_id: int, *, q: str = "", locale: str = 
         q = (q or "").strip()[:200]
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            matching = select(Identity.customer_id).where(Identity.value.ilike(pattern, escape="\\"))
+            patterns = [pattern]
+            if re.fullmatch(r"[0-9+\- ()]{3,}", q):  # a phone fragment as people type it: 010-1234
+                digits = re.sub(r"\D", "", q)
+                patterns.append("%" + (digits[1:] if digits.startswith("0") else digits) + "%")
+            matching = select(Identity.customer_id).where(
+                or_(*[Identity.value.ilike(p, escape="\\") for p in patterns]))
             stmt = stmt.where(Customer.name.ilike(pattern, escape="\\") | Customer.id.in_(matching))
         if locale:
             stmt = stmt.where(Customer.locale == locale)
