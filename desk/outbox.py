@@ -86,7 +86,8 @@ class OutboxWorker:
         with db.write() as session:
             item = session.get(OutboxItem, item_id)
             # Read it fresh and locked: a status webhook may have changed it while we were sending.
-            interaction = session.get(Interaction, item.interaction_id, with_for_update=True, populate_existing=True)
+            interaction = session.get(Interaction, item.interaction_id, with_for_update={"of": Interaction},
+                                      populate_existing=True)
             now = utcnow()
             if result.ok:
                 item.status = "sent"

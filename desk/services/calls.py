@@ -172,7 +172,7 @@ def _first_time(session: Session, key: str) -> bool:
 def find_interaction(session: Session, *, interaction_id: int | None, sid: str | None,
                      channel: str) -> Interaction | None:
     if interaction_id:
-        found = session.get(Interaction, interaction_id, with_for_update=True, populate_existing=True)
+        found = session.get(Interaction, interaction_id, with_for_update={"of": Interaction}, populate_existing=True)
         if found is not None and found.channel == channel:
             meta_sid = (found.meta or {}).get("call_sid" if channel == "voice" else "message_sid")
             provider = (found.meta or {}).get("provider_id")
@@ -182,12 +182,13 @@ def find_interaction(session: Session, *, interaction_id: int | None, sid: str |
     if sid:
         found = session.scalar(select(Interaction).where(Interaction.channel == channel,
                                                          Interaction.external_id == sid)
-                               .with_for_update().execution_options(populate_existing=True))
+                               .with_for_update(of=Interaction).execution_options(populate_existing=True))
         if found is not None:
             return found
         item = session.scalar(select(OutboxItem).where(OutboxItem.provider_id == sid))
         if item is not None:
-            return session.get(Interaction, item.interaction_id, with_for_update=True, populate_existing=True)
+            return session.get(Interaction, item.interaction_id, with_for_update={"of": Interaction},
+                               populate_existing=True)
     return None
 
 

@@ -259,9 +259,13 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
                                ((CampaignContact.status == "pending") & (CampaignContact.next_attempt_at <= moment))
                                | ((CampaignContact.status == "in_progress")
                                   & (CampaignContact.claimed_at < moment - STALE_CLAIM)))
-                        .order_by(CampaignContact.next_attempt_at, CampaignContact.id).limit(20))
+                        .order_by(CampaignContact.next_attempt_at, CampaignContact.id))
                 if session.bind.dialect.name == "postgresql":
-                    stmt = stmt.with_for_update(skip_locked=True, of=CampaignContact)
+                    # Lock one row at a time: a batch locked here would be skipped by every other
+                    # agent until this transaction ends, though only one of its rows is taken.
+                    stmt = stmt.limit(1).with_for_update(skip_locked=True, of=CampaignContact)
+                else:
+                    stmt = stmt.limit(20)  # SQLite: the write lock already serializes the claim
                 batch = list(session.scalars(stmt))
                 if not batch:
                     return None
