@@ -361,10 +361,21 @@ def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = 
             else:
                 contact.status = "done"
             session.flush()
-            publish(session, "campaign.progress", {"campaign_id": campaign.id, "stats": stats(session, campaign)})
             return contact
 
-    return db.retrying(_record)
+    contact = db.retrying(_record)
+    announce(contact.campaign_id)
+    return contact
+
+
+def announce(campaign_id: int) -> None:
+    """Campaign figures to supervisors, counted after the write lock is released (the counting
+    grows with the campaign; holding the lock for it would slow every other agent's claim)."""
+    session = db.session
+    campaign = session.get(Campaign, campaign_id, populate_existing=True)
+    if campaign is not None:
+        publish(session, "campaign.progress", {"campaign_id": campaign.id, "stats": stats(session, campaign)})
+    session.commit()  # ends the read; the event goes out now
 
 
 def skip(agent: Agent, contact_id: int) -> None:

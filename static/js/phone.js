@@ -48,7 +48,11 @@
     });
 
     if (panel) {
-      var join = function () { socket.emit("join_ticket", { ticket_id: Number(panel.dataset.callPanelTicket) }); };
+      var join = function () {
+        socket.emit("join_ticket", { ticket_id: Number(panel.dataset.callPanelTicket) }, function (reply) {
+          if (reply && reply.ok) { panel.dataset.joined = "1"; } // the panel now hears this call's progress
+        });
+      };
       socket.on("connect", join);
       if (socket.connected) { join(); }
     }

@@ -48,6 +48,7 @@ def test_callback_requested_taken_called_and_finished(signed_in, live_server, li
     expect(page.locator(".flash-success")).to_contain_text("타임라인에 기록")
     status = page.locator("[data-call-status]")
     expect(status).to_have_text("전화 거는 중")
+    expect(page.locator("[data-call-panel-ticket][data-joined='1']")).to_have_count(1)
 
     run_outbox(live_app)  # the worker "places" the call (recorded: no Twilio account) and says so live
     expect(status).to_have_text("기록만 함(발신 안 함)")
@@ -92,3 +93,23 @@ def test_supervisor_sees_the_import_report_and_the_dialer_script(signed_in, live
     page.get_by_role("button", name="다음 고객").click()
     expect(page.locator("[data-script]")).to_have_text("안녕하세요 김민수 고객님, 이서연입니다.")
     screenshot(page, "twilio-dialer")
+
+    # The supervisor watches the campaign while an agent works the list: figures move live.
+    page.goto(f"{live_server.url}/campaigns/{campaign.id}")
+    expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
+    expect(page.locator("[data-stat=attempts]")).to_have_text("0")
+    contact_id = _held_contact(supervisor.id)
+    dialer.record_outcome(supervisor, contact_id, "interested", notes="설명서 요청")
+    expect(page.locator("[data-stat=attempts]")).to_have_text("1")
+    expect(page.locator("[data-stat=interested]")).to_have_text("1")
+    expect(page.locator("[data-agent-rows]")).to_contain_text("이서연")
+
+
+def _held_contact(agent_id: int) -> int:
+    from sqlalchemy import select
+
+    from desk.extensions import db
+    from desk.models import CampaignContact
+
+    db.session.expire_all()
+    return db.session.scalar(select(CampaignContact.id).where(CampaignContact.claimed_by_id == agent_id))
