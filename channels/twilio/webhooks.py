@@ -44,7 +44,8 @@ def signed(view):
         url = twilio_client.public_url(current_app.config, request.path)
         if request.query_string:
             url += "?" + request.query_string.decode("latin-1")
-        params = request.form.to_dict(flat=True) if request.mimetype == "application/x-www-form-urlencoded" else {}
+        # The form as a MultiDict: a parameter Twilio sends more than once is signed with every value.
+        params = request.form if request.mimetype == "application/x-www-form-urlencoded" else {}
         if not RequestValidator(token).validate(url, params, signature):
             abort(403)
         return view(*args, **kwargs)
