@@ -2,6 +2,8 @@
 the inbound menu. TwiML comes from the library's ``VoiceResponse``; nothing here builds XML."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -11,6 +13,7 @@ from channels.twilio import client as twilio_client
 KO = "ko-KR"
 EN = "en-US"
 VOICEMAIL_SECONDS = 120
+STALE_AFTER = timedelta(minutes=2)
 
 
 class VoiceAdapter:
@@ -23,6 +26,9 @@ class VoiceAdapter:
         rest = twilio_client.rest_client(config)
         if rest is None:
             return DeliveryResult(ok=True, status="recorded")
+        refusal = _refusal(interaction, meta)
+        if refusal:
+            return DeliveryResult(ok=False, status="failed", permanent=True, error=refusal)
         agent_phone = meta.get("agent_phone")
         if not agent_phone:
             return DeliveryResult(ok=False, status="failed", permanent=True, error="the agent has no phone number")
@@ -40,6 +46,24 @@ class VoiceAdapter:
         except (TwilioException, OSError) as exc:
             return DeliveryResult(ok=False, status="failed", permanent=True, error=f"{type(exc).__name__}: {exc}"[:500])
         return DeliveryResult(ok=True, provider_id=call.sid, status="sent")
+
+
+def _refusal(interaction, meta: dict) -> str | None:
+    """Checked again when the call is placed: a delayed worker must not ring an agent who has
+    moved on, call outside a campaign's hours, or call someone who opted out meanwhile."""
+    from desk.extensions import db
+    from desk.models import Campaign, utcnow
+    from desk.services import calls, dialer
+
+    if utcnow() - interaction.created_at > STALE_AFTER:
+        return "not placed: the agent pressed Call more than two minutes earlier; press Call again"
+    if meta.get("campaign_id"):
+        campaign = db.session.get(Campaign, meta["campaign_id"])
+        if campaign is None or not dialer.in_hours(campaign):
+            return "not placed: outside the campaign's calling hours"
+        if calls.is_dnc(interaction.ticket.customer):
+            return "not placed: the customer is on the do-not-call list"
+    return None
 
 
 # -- TwiML ---------------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ def sms():
         num_media = 0
     items = [(request.form.get(f"MediaUrl{i}", ""), request.form.get(f"MediaContentType{i}", ""))
              for i in range(num_media)]
+    if items and _filed(sid, channel="sms") is not None:
+        items = []  # a replay: the message and its pictures are already filed
     fetched, failed = media.fetch_all(current_app.config, items) if items else ([], [])
     word = keyword(body)
     meta = {"message_sid": sid, "to": _form("To", 40), "num_segments": _form("NumSegments", 4)}
@@ -92,7 +94,7 @@ def sms():
     if word:
         meta["keyword"] = word
     try:
-        ticket, interaction = intake.receive(InboundMessage(
+        ticket, _ = intake.receive(InboundMessage(
             channel="sms", external_id=sid, sender=sender, sender_kind="phone", recipient=_form("To", 40),
             text=body or ("(MMS)" if items else ""), meta=meta,
             attachments=tuple(InboundAttachment(filename=name, content_type=ctype, data=data)
@@ -143,9 +145,9 @@ def inbound_call():
     return twiml(voice.greeting(is_open=is_open, menu_url=_url("/twilio/voice/menu")))
 
 
-def _call_interaction(call_sid: str) -> Interaction | None:
-    return db.session.scalar(select(Interaction).where(Interaction.channel == "voice",
-                                                       Interaction.external_id == call_sid))
+def _filed(sid: str, channel: str = "voice") -> Interaction | None:
+    return db.session.scalar(select(Interaction).where(Interaction.channel == channel,
+                                                       Interaction.external_id == sid))
 
 
 @bp.post("/voice/menu")
@@ -153,7 +155,7 @@ def _call_interaction(call_sid: str) -> Interaction | None:
 def menu():
     call_sid, caller, digits = _form("CallSid", 64), _form("From", 40), _form("Digits", 5)
     if digits == "1":
-        interaction = _call_interaction(call_sid)
+        interaction = _filed(call_sid)
         try:
             callback, ticket, position = callbacks.request_callback(
                 name=None, phone=caller, source="ivr", request_id=f"ivr:{call_sid}",

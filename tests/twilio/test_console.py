@@ -132,3 +132,20 @@ def test_my_phone_is_validated(staff, sign_in_agent):
     client.post("/me/phone", data={"csrf_token": token, "phone": "010-2222-3333"})
     db.session.expire_all()
     assert db.session.get(Agent, staff["agent"].id).phone == "+821022223333"
+
+
+def test_calling_from_the_customer_page_opens_a_ticket_when_none_is_open(staff, sign_in_agent, make):
+    from desk.models import Ticket
+    from desk.services import tickets
+
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    ticket, _ = make.inbound("sms", sender="010-4444-5555", text="문의")
+    tickets.update(ticket.id, {"status": "closed"}, actor=staff["supervisor"])
+    client = sign_in_agent()
+    html = page(client, f"/customers/{ticket.customer_id}")
+    assert 'name="customer_id"' in html
+    client.post("/calls", data={"csrf_token": csrf_token(html), "customer_id": ticket.customer_id,
+                                "next": f"/customers/{ticket.customer_id}"})
+    call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
+    new_ticket = db.session.get(Ticket, call.ticket_id)
+    assert new_ticket.id != ticket.id and new_ticket.channel == "voice" and new_ticket.assignee_id == staff["agent"].id

@@ -225,3 +225,36 @@ def test_recorded_mode_sends_nothing(database_url, tmp_path, fake_twilio, make):
         db.session.expire_all()
         assert db.session.get(Interaction, call.id).delivery_status == "recorded"
     assert fake_twilio.requests == []
+
+
+def test_a_call_the_worker_reaches_late_is_not_placed(staff, make, fake_twilio, app):
+    from datetime import timedelta
+
+    from desk.models import utcnow
+
+    ticket, _ = make.inbound("sms", sender="010-4444-5555", text="전화 주세요")
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    call = calls.click_to_call(staff["agent"], ticket_id=ticket.id)
+    with db.write() as session:  # the worker was down for ten minutes
+        session.get(Interaction, call.id).created_at = utcnow() - timedelta(minutes=10)
+    run_outbox(app)
+    assert fake_twilio.of("Calls") == []
+    db.session.expire_all()
+    entry = db.session.get(Interaction, call.id)
+    assert entry.delivery_status == "failed" and "press Call again" in entry.meta["delivery_error"]
+
+
+def test_campaign_call_is_checked_again_when_placed(staff, fake_twilio, app, monkeypatch):
+    from desk.services import dialer
+
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    campaign = dialer.create(staff["supervisor"], name="안내")
+    dialer.set_status(staff["supervisor"], campaign.id, "active")
+    dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
+    contact = dialer.next_contact(staff["agent"], campaign.id, now=OPEN)
+    call = dialer.call(staff["agent"], contact.id, now=OPEN)
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: False)  # 20:00 struck while it waited
+    run_outbox(app)
+    assert fake_twilio.of("Calls") == []
+    db.session.expire_all()
+    assert "calling hours" in db.session.get(Interaction, call.id).meta["delivery_error"]

@@ -151,3 +151,13 @@ def test_unknown_status_is_a_clear_4xx(staff, twilio_post):
     response = twilio_post("/twilio/status", {"CallSid": "CA" + "1" * 32, "CallStatus": "exploded"})
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "CallStatus"
+
+
+def test_replayed_mms_is_not_fetched_again(staff, twilio_post, fake_twilio):
+    fake_twilio.media["ME2"] = ("image/png", b"\x89PNG fake")
+    params = sms(body="", NumMedia="1", MediaUrl0=f"{fake_twilio.url}/media/ME2", MediaContentType0="image/png")
+    twilio_post("/twilio/sms", params)
+    del fake_twilio.media["ME2"]  # a second fetch would fail and be noted on the message
+    twilio_post("/twilio/sms", params)
+    [entry] = interactions("sms")
+    assert len(entry.attachments) == 1 and "media_not_fetched" not in entry.meta

@@ -9,8 +9,7 @@ import urllib.request
 from playwright.sync_api import expect
 
 from desk.services import dialer
-from tests.browser.conftest import (browser, live_app, live_make, live_server, page, screenshot,  # noqa: F401
-                                    signed_in)
+from tests.browser.conftest import screenshot
 from tests.twilio.conftest import run_outbox
 
 
