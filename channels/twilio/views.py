@@ -13,9 +13,9 @@ from desk.console import queries
 from desk.console.helpers import error_message, safe_next
 from desk.errors import DeskError
 from desk.extensions import db
-from desk.models import Callback, Campaign, CampaignContact, Interaction, utcnow
+from desk.models import Callback, Campaign, CampaignContact, Interaction, Ticket, utcnow
 from desk.models.phone import CALLBACK_OUTCOMES, CAMPAIGN_OUTCOMES
-from desk.services import callbacks, calls, customers, dialer
+from desk.services import access, callbacks, calls, customers, dialer
 
 bp = Blueprint("phone", __name__)
 
@@ -97,8 +97,9 @@ def _phone_context():
     def phone_nav() -> dict:
         if not (current_user and current_user.is_authenticated):
             return {}
-        due = db.session.scalar(select(func.count()).select_from(Callback).where(
-            Callback.status == "waiting", Callback.next_attempt_at <= utcnow())) or 0
+        due = db.session.scalar(select(func.count()).select_from(Callback).join(Ticket, Ticket.id == Callback.ticket_id)
+                                .where(Callback.status == "waiting", Callback.next_attempt_at <= utcnow(),
+                                       access.ticket_scope(current_user))) or 0
         return {"callbacks_due": due}
 
     return {"phone_nav": phone_nav, "outcome_labels": outcome_labels, "call_status_labels": call_status_labels,
