@@ -17,7 +17,8 @@ import argparse
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,7 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 TOKEN = "bench-auth-token"
-MONDAY_10 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # 10:00 in Seoul
+
+
+def next_monday_10() -> datetime:
+    """10:00 in Seoul on the next Monday: inside the calling hours, after every contact's due time."""
+    seoul = ZoneInfo("Asia/Seoul")
+    today = datetime.now(seoul).date()
+    day = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=seoul).astimezone(timezone.utc)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -121,13 +129,14 @@ def pacing(url: str, instance: Path, contacts: int, agents: int) -> dict:
     samples: list[float] = []
     lock = threading.Lock()
     barrier = threading.Barrier(agents)
+    monday = next_monday_10()
 
     def work(agent):
         with app.app_context():
             barrier.wait()
             while True:
                 s = time.perf_counter()
-                contact = dialer.next_contact(agent, campaign.id, now=MONDAY_10)
+                contact = dialer.next_contact(agent, campaign.id, now=monday)
                 took = time.perf_counter() - s
                 if contact is None:
                     break

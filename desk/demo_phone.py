@@ -18,9 +18,10 @@ SCRIPT = ("안녕하세요 {name} 고객님, desk 고객센터 {agent}입니다.
 
 
 def _working_hour() -> datetime:
-    """The next weekday 10:00 in Seoul, so demo outcomes land inside the calling hours."""
-    day = utcnow().astimezone(ZoneInfo("Asia/Seoul")).replace(hour=10, minute=0, second=0, microsecond=0)
-    while day.weekday() >= 5:
+    """The next weekday 10:00 in Seoul still ahead: inside the calling hours, after every contact is due."""
+    now = utcnow().astimezone(ZoneInfo("Asia/Seoul"))
+    day = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    while day <= now or day.weekday() >= 5:
         day += timedelta(days=1)
     return day.astimezone(timezone.utc)
 

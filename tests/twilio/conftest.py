@@ -144,3 +144,15 @@ def run_outbox(app) -> int:
     thread.join()
     assert done, "the outbox pass failed"
     return done[0]
+
+
+def next_monday(hour: int, minute: int = 0, *, days_after: int = 0):
+    """``hour:minute`` in Seoul on the next Monday (plus ``days_after``), always in the future: rows a
+    test creates now are due by then, and calling hours are judged on a known weekday."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    seoul = ZoneInfo("Asia/Seoul")
+    today = datetime.now(seoul).date()
+    day = today + timedelta(days=(7 - today.weekday()) % 7 or 7) + timedelta(days=days_after)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=seoul).astimezone(timezone.utc)

@@ -3,7 +3,6 @@ clear report, outcomes, retries and progress figures."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,14 +11,14 @@ from desk.errors import Conflict
 from desk.extensions import db
 from desk.models import CallLog, CampaignContact, Customer, Interaction
 from desk.services import calls, dialer, identity
-from tests.twilio.conftest import run_outbox
+from tests.twilio.conftest import next_monday, run_outbox
 
-# Seoul is UTC+9. Monday 2026-11-30.
-MON_0859 = datetime(2026, 11, 29, 23, 59, tzinfo=timezone.utc)
-MON_0900 = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
-MON_1959 = datetime(2026, 11, 30, 10, 59, tzinfo=timezone.utc)
-MON_2000 = datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc)
-SAT_1100 = datetime(2026, 12, 5, 2, 0, tzinfo=timezone.utc)
+# Seoul times on the next Monday (and that week's Saturday), always after the rows a test creates.
+MON_0859 = next_monday(8, 59)
+MON_0900 = next_monday(9, 0)
+MON_1959 = next_monday(19, 59)
+MON_2000 = next_monday(20, 0)
+SAT_1100 = next_monday(11, 0, days_after=5)
 
 CSV = """이름,전화번호,상품
 김민수,010-3000-0001,적금

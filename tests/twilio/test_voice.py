@@ -12,7 +12,7 @@ from channels.twilio import phone
 from desk.extensions import db
 from desk.models import Callback, Interaction, OutboxItem
 from desk.services import calls
-from tests.twilio.conftest import ACCOUNT_SID, OUR_NUMBER, run_outbox
+from tests.twilio.conftest import ACCOUNT_SID, OUR_NUMBER, next_monday, run_outbox
 
 CALL_SID = "CA" + "7" * 32
 # Monday 2026-11-30 10:00 and 22:00 in Seoul.
@@ -251,8 +251,9 @@ def test_campaign_call_is_checked_again_when_placed(staff, fake_twilio, app, mon
     campaign = dialer.create(staff["supervisor"], name="안내")
     dialer.set_status(staff["supervisor"], campaign.id, "active")
     dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
-    contact = dialer.next_contact(staff["agent"], campaign.id, now=OPEN)
-    call = dialer.call(staff["agent"], contact.id, now=OPEN)
+    monday = next_monday(10)
+    contact = dialer.next_contact(staff["agent"], campaign.id, now=monday)
+    call = dialer.call(staff["agent"], contact.id, now=monday)
     monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: False)  # 20:00 struck while it waited
     run_outbox(app)
     assert fake_twilio.of("Calls") == []
