@@ -27,6 +27,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/queue_list.py
 	$(BIN)/python bench/kb_search.py
+	$(BIN)/python bench/phone.py
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev

@@ -121,10 +121,15 @@ class Config:
         self.MAIL_SENDER_HOURLY_LIMIT = env.int("DESK_MAIL_SENDER_HOURLY_LIMIT", 20)
         self.MAIL_PARSE_TIMEOUT = float(env.int("DESK_MAIL_PARSE_TIMEOUT", 20))
         # Channel packages loaded at start-up; each registers its adapter, routes and handlers.
-        self.CHANNEL_MODULES: tuple[str, ...] = ("channels.email",)
+        self.CHANNEL_MODULES: tuple[str, ...] = ("channels.email", "channels.twilio")
         # Extra origins allowed to open Socket.IO connections (same origin is always allowed).
         self.ALLOWED_ORIGINS: list[str] = []
         self.INTERNAL_RELAY_URL = f"http://127.0.0.1:{self.HTTP_PORT}/internal/fanout"
+        # Phone (channels/twilio): opening hours for the IVR greeting, callback retries, public limits.
+        self.BUSINESS_HOURS = env.str("DESK_BUSINESS_HOURS", "09:00-18:00")  # weekdays, DESK_TIMEZONE
+        self.CALLBACK_RATE_LIMIT = env.str("DESK_CALLBACK_RATE_LIMIT", "5 per minute;30 per day")
+        self.CALLBACK_MAX_ATTEMPTS = env.int("DESK_CALLBACK_MAX_ATTEMPTS", 3)
+        self.CALLBACK_RETRY_MINUTES = env.int("DESK_CALLBACK_RETRY_MINUTES", 30)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from channels.base import InboundMessage, ThreadHints
+from desk import demo_phone
 from desk.extensions import db
 from desk.models import Agent, Customer, Interaction, Queue, Ticket, utcnow
 from desk.services import auth, identity, intake, replies, tickets
@@ -157,3 +158,4 @@ def load(customers: int = 200, seed: int = 7) -> None:
                                actor=staff["supervisor@desk.localhost"])
             _backdate(ticket.id, when, rng)
     knowledge_demo.seed(staff["admin@desk.localhost"])  # help-center categories and articles
+    demo_phone.seed()  # callbacks and a small call campaign

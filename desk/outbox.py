@@ -85,14 +85,18 @@ class OutboxWorker:
     def _record(self, item_id: int, result: DeliveryResult) -> None:
         with db.write() as session:
             item = session.get(OutboxItem, item_id)
-            interaction = session.get(Interaction, item.interaction_id)
+            # Read it fresh and locked: a status webhook may have changed it while we were sending.
+            interaction = session.get(Interaction, item.interaction_id, with_for_update={"of": Interaction},
+                                      populate_existing=True)
             now = utcnow()
             if result.ok:
                 item.status = "sent"
                 item.sent_at = now
                 item.provider_id = result.provider_id
                 item.last_error = None
-                interaction.delivery_status = result.status
+                # A provider's status report (delivered, failed) may have arrived first: keep it.
+                if interaction.delivery_status not in ("delivered", "failed"):
+                    interaction.delivery_status = result.status
                 if result.provider_id:
                     interaction.meta = {**(interaction.meta or {}), "provider_id": result.provider_id}
             elif result.permanent or item.attempts >= self.config["OUTBOX_MAX_ATTEMPTS"]:

@@ -1,7 +1,7 @@
 """knowledge base and portal
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import desk.models.base
 from sqlalchemy.dialects import postgresql
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

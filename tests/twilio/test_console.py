@@ -1,0 +1,151 @@
+"""Console pages for phone work, through the real forms (CSRF tokens, sessions)."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from desk.extensions import db
+from desk.models import Callback, Campaign, CampaignContact, Interaction
+from desk.services import callbacks, calls, dialer
+from tests.conftest import csrf_token
+from tests.console.conftest import active_content
+
+
+def page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    html = response.get_data(as_text=True)
+    assert active_content(html) == [], path
+    return html
+
+
+def test_callback_flow_through_the_console(staff, sign_in_agent, client):
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    callback, ticket, _ = callbacks.request_callback(name="김하늘", phone="010-1234-5678", note="환불 문의")
+    client = sign_in_agent()
+    html = page(client, "/callbacks")
+    assert "김하늘" in html and "환불 문의" in html
+    token = csrf_token(html)
+    assert client.post("/callbacks/next", data={}).status_code == 400  # no CSRF token
+    response = client.post("/callbacks/next", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/callbacks/{callback.id}")
+    work = page(client, f"/callbacks/{callback.id}")
+    assert "010-1234-5678" in work
+    client.post(f"/callbacks/{callback.id}/call", data={"csrf_token": token})
+    call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
+    assert call.meta["callback_id"] == callback.id and call.meta["to"] == "+821012345678"
+    client.post(f"/callbacks/{callback.id}/outcome", data={"csrf_token": token, "outcome": "reached",
+                                                           "notes": "안내 완료"})
+    db.session.expire_all()
+    assert db.session.get(Callback, callback.id).status == "done"
+    assert "안내 완료" in page(client, f"/tickets/{ticket.number}")
+
+
+def test_ticket_page_offers_click_to_call_and_the_outcome_form(staff, sign_in_agent, make):
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    ticket, _ = make.inbound("sms", sender="010-4444-5555", text="전화 주세요")
+    client = sign_in_agent()
+    html = page(client, f"/tickets/{ticket.number}")
+    assert 'action="/calls"' in html
+    response = client.post("/calls", data={"csrf_token": csrf_token(html), "ticket_id": ticket.id,
+                                           "next": f"/tickets/{ticket.number}"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{ticket.number}"
+    html = page(client, f"/tickets/{ticket.number}")
+    call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
+    assert f'action="/calls/{call.id}/outcome"' in html
+    client.post(f"/calls/{call.id}/outcome", data={"csrf_token": csrf_token(html), "outcome": "no_answer",
+                                                   "notes": "부재중", "next": f"/tickets/{ticket.number}"})
+    html = page(client, f"/tickets/{ticket.number}")
+    assert f'action="/calls/{call.id}/outcome"' not in html and "부재중" in html
+
+
+def test_an_agent_cannot_call_a_ticket_outside_their_queues(staff, sign_in_agent, make):
+    ticket, _ = make.inbound("sms", sender="010-4444-5555", text="결제 문의", queue="billing")
+    client = sign_in_agent()
+    token = csrf_token(page(client, "/callbacks"))
+    client.post("/calls", data={"csrf_token": token, "ticket_id": ticket.id})
+    assert db.session.scalar(select(Interaction).where(Interaction.channel == "voice")) is None
+
+
+def test_campaign_pages_are_for_supervisors(staff, sign_in_agent):
+    client = sign_in_agent("agent")
+    assert client.get("/campaigns").status_code == 404
+    token = csrf_token(page(client, "/dialer"))
+    assert client.post("/campaigns", data={"csrf_token": token, "name": "x"}).status_code == 404
+
+
+def test_supervisor_creates_a_campaign_and_uploads_a_list(staff, sign_in_agent):
+    client = sign_in_agent("supervisor")
+    html = page(client, "/campaigns")
+    response = client.post("/campaigns", data={"csrf_token": csrf_token(html), "name": "카드 안내",
+                                               "script": "{name}님 안녕하세요", "hours_start": "09:00",
+                                               "hours_end": "20:00", "weekdays": ["0", "1", "2", "3", "4"],
+                                               "max_attempts": "3", "retry_minutes": "60"})
+    campaign = db.session.scalar(select(Campaign))
+    assert response.headers["Location"].endswith(f"/campaigns/{campaign.id}")
+    html = page(client, f"/campaigns/{campaign.id}")
+    data = "이름,전화번호\n홍길동,010-3000-0001\n엉터리,0000\n".encode()
+    response = client.post(f"/campaigns/{campaign.id}/upload", data={
+        "csrf_token": csrf_token(html), "file": (io.BytesIO(data), "list.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    report = response.get_data(as_text=True)
+    assert "data-import-report" in report and "0000" in report and 'data-reason="invalid_phone"' in report
+    assert len(list(db.session.scalars(select(CampaignContact)))) == 1
+    client.post(f"/campaigns/{campaign.id}/status", data={"csrf_token": csrf_token(html), "status": "active"})
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).status == "active"
+
+
+def test_dialer_page_shows_the_script_for_the_claimed_customer(staff, sign_in_agent, monkeypatch):
+    campaign = dialer.create(staff["supervisor"], name="안내", script="{name}님, {agent}입니다")
+    dialer.set_status(staff["supervisor"], campaign.id, "active")
+    dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: True)
+    client = sign_in_agent()
+    html = page(client, f"/dialer/{campaign.id}")
+    client.post(f"/dialer/{campaign.id}/next", data={"csrf_token": csrf_token(html)})
+    html = page(client, f"/dialer/{campaign.id}")
+    assert f"홍길동님, {staff['agent'].display_name}입니다" in html
+
+
+def test_dialer_refuses_outside_hours_with_a_clear_message(staff, sign_in_agent, monkeypatch):
+    campaign = dialer.create(staff["supervisor"], name="안내")
+    dialer.set_status(staff["supervisor"], campaign.id, "active")
+    dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: False)
+    client = sign_in_agent()
+    html = page(client, f"/dialer/{campaign.id}")
+    response = client.post(f"/dialer/{campaign.id}/next", data={"csrf_token": csrf_token(html)}, follow_redirects=True)
+    assert "calling hours" in response.get_data(as_text=True) or "통화 가능 시간" in response.get_data(as_text=True)
+    assert db.session.scalar(select(CampaignContact.status)) == "pending"
+
+
+def test_my_phone_is_validated(staff, sign_in_agent):
+    client = sign_in_agent()
+    token = csrf_token(page(client, "/callbacks"))
+    client.post("/me/phone", data={"csrf_token": token, "phone": "12"})
+    db.session.expire_all()
+    from desk.models import Agent
+
+    assert db.session.get(Agent, staff["agent"].id).phone is None
+    client.post("/me/phone", data={"csrf_token": token, "phone": "010-2222-3333"})
+    db.session.expire_all()
+    assert db.session.get(Agent, staff["agent"].id).phone == "+821022223333"
+
+
+def test_calling_from_the_customer_page_opens_a_ticket_when_none_is_open(staff, sign_in_agent, make):
+    from desk.models import Ticket
+    from desk.services import tickets
+
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    ticket, _ = make.inbound("sms", sender="010-4444-5555", text="문의")
+    tickets.update(ticket.id, {"status": "closed"}, actor=staff["supervisor"])
+    client = sign_in_agent()
+    html = page(client, f"/customers/{ticket.customer_id}")
+    assert 'name="customer_id"' in html
+    client.post("/calls", data={"csrf_token": csrf_token(html), "customer_id": ticket.customer_id,
+                                "next": f"/customers/{ticket.customer_id}"})
+    call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
+    new_ticket = db.session.get(Ticket, call.ticket_id)
+    assert new_ticket.id != ticket.id and new_ticket.channel == "voice" and new_ticket.assignee_id == staff["agent"].id
