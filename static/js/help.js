@@ -69,13 +69,15 @@
     var result = form.querySelector("[data-callback-result]");
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var body = {};
+      var body = { source: "web" };
       ["name", "phone", "preferred_time"].forEach(function (k) { var v = form.elements[k].value.trim(); if (v) { body[k] = v; } });
       fetch(form.getAttribute("data-url"), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
         .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, d: d }; }); })
         .then(function (res) {
-          var number = res.d && (res.d.number || (res.d.ticket && res.d.ticket.number));
-          result.textContent = res.ok ? form.getAttribute("data-done") + (number ? "#" + number : "") : form.getAttribute("data-failed");
+          var number = res.d && res.d.ticket_number;
+          var failed = (res.d && res.d.error && res.d.error.message) || form.getAttribute("data-failed");
+          result.textContent = res.ok ? form.getAttribute("data-done") + (number ? "#" + number : "") +
+            (res.d.position ? " · " + form.getAttribute("data-position").replace("%(n)s", res.d.position) : "") : failed;
           if (res.ok) { form.reset(); }
         })
         .catch(function () { result.textContent = form.getAttribute("data-failed"); });

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,8 +144,12 @@ def test_opening_a_suggested_article_and_leaving_counts_as_deflected(app, corpus
     assert articles.deflection_stats(db.session, utcnow().replace(year=2000)) == {"visits": 2, "deflected": 1}
 
 
-def test_callback_option_only_when_the_callback_route_exists(client, app, corpus):
-    assert "data-callback" not in _text(client.get("/help/ko/contact"))
-    app._got_first_request = False  # stand in for the phone work's route, added at start-up there
-    app.add_url_rule("/api/v1/callbacks", "callbacks", lambda: ("", 201), methods=["POST"])
-    assert 'data-url="/api/v1/callbacks"' in _text(client.get("/help/ko/contact"))
+def test_callback_option_posts_to_the_callback_api(client, app, corpus):
+    page = _text(client.get("/help/ko/contact"))
+    assert 'data-url="/api/v1/callbacks"' in page and 'name="preferred_time" type="datetime-local"' in page
+    # What help.js sends for a filled-in form (a datetime-local value); the answer carries what it shows.
+    when = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%dT10:30")
+    answer = client.post("/api/v1/callbacks", json={"source": "web", "name": "김민지", "phone": "010-2345-6789",
+                                                   "preferred_time": when})
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["ticket_number"] > 0 and answer.get_json()["position"] == 1
