@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from desk.console import bp, queries
+from desk.console import bp, queries, workspace
 from desk.console.forms import reply_form, ticket_form
 from desk.console.helpers import channel_labels, error_message
 from desk.errors import DeskError
@@ -93,6 +93,7 @@ def reply(number: int):
         db.session.rollback()
         ticket = queries.ticket_by_number(agent, number)
         return _render(ticket, composer=form, status=exc.status)
+    workspace.apply_after_reply(ticket.id, agent, request.form)  # macro changes, @mention notifications
     if internal:
         flash(_("Internal note added."), "success")
     else:
