@@ -203,6 +203,8 @@ def hours():
 
 
 def _hours_from_form(form) -> dict:
+    if form.get("always_open") == "1":
+        return {str(day): [] for day in WEEKDAYS}  # no opening hours: every hour counts
     hours = {}
     for day in WEEKDAYS:
         if form.get(f"open_{day}") == "1":

@@ -61,8 +61,27 @@ def macro_preview(number: int, macro_id: int):
     macro = db.session.get(Macro, macro_id) if 0 < macro_id <= MAX_ID else None
     if macro is None or not macro.active:
         return _json_error(404, "not_found", "no such macro")
-    return jsonify({"id": macro.id, "text": macros.render(macro.body, ticket, agent),
-                    "changes": macros.changes_for(macro, ticket)})
+    changes = macros.changes_for(macro, ticket)
+    return jsonify({"id": macro.id, "text": macros.render(macro.body, ticket, agent), "changes": changes,
+                    "summary": _describe(changes)})
+
+
+def _describe(changes: dict) -> str:
+    """What a macro will change, as the agent reads it: ``상태: 대기 중 · 태그: 배송``."""
+    from desk.console.helpers import label
+    from desk.models import Queue
+
+    parts = []
+    if "status" in changes:
+        parts.append(_("Status: %(value)s", value=label("status", changes["status"])))
+    if "priority" in changes:
+        parts.append(_("Priority: %(value)s", value=label("priority", changes["priority"])))
+    if "queue" in changes:
+        queue = db.session.get(Queue, changes["queue"])
+        parts.append(_("Queue: %(value)s", value=queue.name if queue else changes["queue"]))
+    if "tags" in changes:
+        parts.append(_("Tags: %(value)s", value=", ".join(changes["tags"])))
+    return " · ".join(parts)
 
 
 def apply_after_reply(ticket_id: int, agent, form) -> None:

@@ -98,10 +98,7 @@
           composer.appendChild(hidden);
         }
         hidden.value = String(macro.id);
-        var what = Object.keys(macro.changes || {}).map(function (k) {
-          var v = macro.changes[k];
-          return k + ": " + (Array.isArray(v) ? v.join(", ") : String(v));
-        }).join(" · ");
+        var what = macro.summary || "";
         note.textContent = what ? (pick.dataset.labelApplies || "{what}").replace("{what}", what) : "";
         note.hidden = !what;
         if (macro.changes && macro.changes.status) {
