@@ -84,6 +84,10 @@ def reply(number: int):
                 flash(str(message), "error")
         return _render(ticket, composer=form, status=422)
     internal = form.kind.data == "note"
+    if not internal and workspace.changed_since_opened(ticket, request.form):
+        flash(_("This ticket changed after you opened it (a new message or an update). Check the timeline; "
+                "your reply is kept below. Send it again to confirm."), "warning")
+        return _render(ticket, composer=form, status=409)
     try:
         interaction = replies.send(ticket.id, actor=agent, body=form.body.data,
                                    channel=None if internal else form.channel.data, internal=internal,

@@ -109,6 +109,14 @@ def apply_after_reply(ticket_id: int, agent, form) -> None:
                                  text=f"#{ticket.number}: {body.strip()[:180]}")
 
 
+def changed_since_opened(ticket, form) -> bool:
+    """The reply form carries the ticket version the agent saw; a newer one means someone (or the
+    customer) changed the ticket meanwhile. The page shown again carries the new version, so
+    sending a second time goes through."""
+    raw = (form.get("seen_version") or "").strip()
+    return raw.isdigit() and int(raw) < ticket.version
+
+
 def queries_can_view(agent, ticket) -> bool:
     from desk.services import access
 

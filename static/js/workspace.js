@@ -191,6 +191,19 @@
   socket.on("sla.warning", onSla("warning"));
   socket.on("sla.breached", onSla("breached"));
 
+  /* ------------------------------------------------------------ collision: who else has this ticket open */
+  var viewersBar = $("[data-viewers]");
+  if (viewersBar && ticketRoot) {
+    socket.on("viewers", function (data) {
+      if (!data || Number(data.ticket_id) !== Number(ticketRoot.dataset.ticketId)) { return; }
+      var me = Number(viewersBar.dataset.me);
+      var names = (data.agents || []).filter(function (a) { return Number(a.id) !== me; })
+        .map(function (a) { return String(a.name || ""); });
+      $("[data-viewers-text]", viewersBar).textContent = (viewersBar.dataset.label || "{names}").replace("{names}", names.join(", "));
+      viewersBar.hidden = !names.length;
+    });
+  }
+
   /* ------------------------------------------------------------ supervisors' live floor */
   var floor = $("[data-floor]");
   if (floor) {
