@@ -55,11 +55,11 @@ def seed_sla(path: Path) -> dict:
     conn.execute("""
         INSERT INTO ticket_sla (ticket_id, first_response_due_at, resolution_due_at, paused_seconds, due_at,
                                 due_target, warn_at, breached, breached_at, is_open, seen_version, seen_status,
-                                seen_priority, updated_at)
+                                seen_priority, updated_at, queue_id, channel)
         SELECT id, due, due, 0, CASE WHEN late THEN NULL ELSE due END, 'first_response', NULL,
                CASE WHEN late THEN '["first_response"]' ELSE '[]' END, CASE WHEN late THEN due END, 1, version,
-               status, priority, due
-        FROM (SELECT id, version, status, priority, (id % 600) < 120 AS late,
+               status, priority, due, queue_id, channel
+        FROM (SELECT id, version, status, priority, queue_id, channel, (id % 600) < 120 AS late,
                      strftime('%Y-%m-%d %H:%M:%f', 'now', ((id % 600) - 120) || ' minutes') AS due
               FROM ticket WHERE status IN ('new', 'open', 'pending'))""")
     n = conn.execute("SELECT count(*) FROM ticket_sla").fetchone()[0]
@@ -94,7 +94,7 @@ def prepare(args) -> tuple[str, dict]:
     customers = 20_000 if args.tickets >= 200_000 else 5_000
     result = seeding.seed_bulk(path, tickets=args.tickets, customers=customers, heavy_interactions=10_000, ids=ids,
                                interactions_per_ticket=5, response_times=True)
-    figures = result.pop("figures") + [seed_sla(path)]
+    figures = result.pop("figures") + [seed_sla(path), fold_tally(url, args.dir / "instance")]
     print(common.table(figures, ["table", "rows", "seconds", "rows/s"], title="\n== seeding"))
     conn = sqlite3.connect(path)
     interactions = conn.execute("SELECT max(id) FROM interaction").fetchone()[0]
@@ -104,6 +104,21 @@ def prepare(args) -> tuple[str, dict]:
     print(f"database: {meta['size_mb']:.0f} MiB, {args.tickets:,} tickets, {interactions:,} interactions")
     seeding.save_meta(meta_path, meta)
     return url, meta
+
+
+def fold_tally(url: str, instance: Path) -> dict:
+    """The triggers wrote one tally row per seeded ticket; fold them as the console loop would."""
+    from desk.extensions import db
+    from desk.services import tally
+
+    app = common.make_app(url, instance)
+    t0 = time.perf_counter()
+    with app.app_context():
+        with db.write() as session:
+            folded = tally.compact(session)
+        db.session.remove()
+    return {"table": "ticket_tally (fold)", "rows": folded, "seconds": time.perf_counter() - t0,
+            "rows/s": folded / max(time.perf_counter() - t0, 1e-9)}
 
 
 # -- what is measured -------------------------------------------------------------------------
@@ -259,6 +274,7 @@ def run_postgresql(args) -> list[dict]:
         t0 = time.perf_counter()
         copied = copy_to_postgresql(Path(sqlite_url.removeprefix("sqlite:///")), pg_url)
         print(f"\ncopied {copied:,} rows to PostgreSQL in {time.perf_counter() - t0:.0f} s")
+        fold_tally(pg_url, small.dir / "pg-instance")
         app = common.make_app(pg_url, small.dir / "pg-instance")
         with app.app_context():
             numbers = ticket_numbers(pg_url, [meta["queue_ids"][q] for q in seeding.AGENT_QUEUES])

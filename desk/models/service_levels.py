@@ -90,14 +90,17 @@ class TicketSla(Base):
     seen_version: Mapped[int] = mapped_column(default=0)
     seen_status: Mapped[str] = mapped_column(String(16), default="new")
     seen_priority: Mapped[str] = mapped_column(String(16), default="normal")
+    # Where the ticket is, copied by ``sync`` so the floor groups SLA figures without reading tickets.
+    queue_id: Mapped[int | None] = mapped_column()
+    channel: Mapped[str | None] = mapped_column(String(16))
     seen_assignee_id: Mapped[int | None] = mapped_column()
     seen_inbound_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        Index("ix_ticket_sla_due_at", "due_at"),
+        Index("ix_ticket_sla_due_at", "due_at", "queue_id", "channel"),
         Index("ix_ticket_sla_warn_at", "warn_at"),
-        Index("ix_ticket_sla_open_breached", "is_open", "breached_at"),
+        Index("ix_ticket_sla_open_breached", "is_open", "breached_at", "queue_id", "channel"),
     )
 
 
@@ -109,3 +112,19 @@ class WorkerCursor(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime | None] = mapped_column()
     value: Mapped[int] = mapped_column(default=0)
+
+
+class TicketTally(Base):
+    """Ticket counts per (queue, channel, status, assignee), kept by database triggers on
+    ``ticket`` as +1/-1 rows (no row is ever updated, so concurrent writers never wait on each
+    other) and folded into one row per group by the console loop. The floor, agents' load and
+    the sidebar counts read this small table instead of counting tickets."""
+
+    __tablename__ = "ticket_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int | None] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column()
+    n: Mapped[int] = mapped_column()

@@ -20,7 +20,7 @@ from desk.extensions import db
 from desk.models import Agent, AgentSettings, AuditLog, Interaction, QueueSettings, Ticket, agent_queue, utcnow
 from desk.models.routing import CHANNEL_WEIGHTS, DEFAULT_WEIGHT, ROUTING_MODES
 from desk.schemas import ticket_dict
-from desk.services import notifications
+from desk.services import notifications, tally
 
 ACTIVE = ("new", "open")
 DEFAULT_CAPACITY = 10
@@ -59,19 +59,18 @@ def capacities(session: Session, agent_ids) -> dict[int, int]:
 
 def loads(session: Session, agent_ids) -> dict[int, dict]:
     """Per agent: load units, open tickets and live chats (new/open, assigned to them)."""
-    ids = list(agent_ids)
+    ids = set(agent_ids)
     result = {i: {"units": 0, "tickets": 0, "chats": 0} for i in ids}
     if not ids:
         return result
-    rows = session.execute(select(Ticket.assignee_id, Ticket.channel, func.count())
-                           .where(Ticket.assignee_id.in_(ids), Ticket.status.in_(ACTIVE))
-                           .group_by(Ticket.assignee_id, Ticket.channel))
-    for agent_id, channel, n in rows:
-        entry = result[agent_id]
-        entry["units"] += weight(channel) * n
-        entry["tickets"] += n
-        if channel == "chat":
-            entry["chats"] += n
+    for group in tally.groups(session):
+        if group.assignee_id not in ids or group.status not in ACTIVE:
+            continue
+        entry = result[group.assignee_id]
+        entry["units"] += weight(group.channel) * group.n
+        entry["tickets"] += group.n
+        if group.channel == "chat":
+            entry["chats"] += group.n
     return result
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from desk.extensions import db
 from desk.models import Ticket, TicketSla, WorkerCursor, utcnow
 from desk.models import AuditLog, Interaction
-from desk.services import assignment, notifications, sla
+from desk.services import assignment, notifications, sla, tally
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def _pass() -> int:
         if len(changed) < BATCH and (newest is None or newest < now - OVERLAP):
             newest = now - OVERLAP  # nothing new: move the window along
         cursor.at = newest
+        tally.compact(session)
         done += assignment.assign_waiting(session)
         warned, breached = sla.check_due(session, now)
         done += warned + breached

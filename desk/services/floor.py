@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from desk.extensions import db
 from desk.models import Agent, Queue, Ticket, TicketSla, utcnow
-from desk.services import assignment
+from desk.services import assignment, tally
 
 ACTIVE = ("new", "open")
 AT_RISK = timedelta(minutes=30)
@@ -99,38 +99,45 @@ def compute(now: datetime | None = None) -> Floor:
     session = db.session
     now = now or utcnow()
     cells: dict[tuple[int | None, str], Cell] = defaultdict(Cell)
-    rows = session.execute(
-        select(Ticket.queue_id, Ticket.channel, Ticket.status, Ticket.assignee_id.is_(None), func.count(),
-               func.min(Ticket.created_at))
-        .where(Ticket.status.in_(("new", "open", "pending")))
-        .group_by(Ticket.queue_id, Ticket.channel, Ticket.status, Ticket.assignee_id.is_(None)))
-    for queue_id, channel, status, unassigned, n, oldest in rows:
-        c = cells[(queue_id, channel)]
-        if status == "pending":
-            c.pending += n
-        elif unassigned:
-            c.waiting += n
-            if oldest and (c.oldest_waiting is None or oldest < c.oldest_waiting):
-                c.oldest_waiting = oldest
+    waiting_groups = set()
+    for group in tally.groups(session):
+        if group.status not in ("new", "open", "pending"):
+            continue
+        c = cells[(group.queue_id, group.channel)]
+        if group.status == "pending":
+            c.pending += group.n
+        elif group.assignee_id is None:
+            c.waiting += group.n
+            waiting_groups.add((group.status, group.queue_id, group.channel))
         else:
-            c.in_progress += n
+            c.in_progress += group.n
+    # The oldest waiting ticket of each group: one seek each on (status, queue, channel, assignee, created).
+    for status, queue_id, channel in waiting_groups:
+        oldest = session.scalar(select(func.min(Ticket.created_at)).where(
+            Ticket.status == status, Ticket.queue_id.is_(None) if queue_id is None else Ticket.queue_id == queue_id,
+            Ticket.channel == channel, Ticket.assignee_id.is_(None)))
+        c = cells[(queue_id, channel)]
+        if oldest and (c.oldest_waiting is None or oldest < c.oldest_waiting):
+            c.oldest_waiting = oldest
     risk = session.execute(
-        select(Ticket.queue_id, Ticket.channel, func.count()).join(TicketSla, TicketSla.ticket_id == Ticket.id)
-        .where(TicketSla.due_at > now, TicketSla.due_at <= now + AT_RISK).group_by(Ticket.queue_id, Ticket.channel))
+        select(TicketSla.queue_id, TicketSla.channel, func.count())
+        .where(TicketSla.due_at > now, TicketSla.due_at <= now + AT_RISK)
+        .group_by(TicketSla.queue_id, TicketSla.channel))
     for queue_id, channel, n in risk:
         cells[(queue_id, channel)].at_risk += n
     breached = session.execute(
-        select(Ticket.queue_id, Ticket.channel, func.count()).join(TicketSla, TicketSla.ticket_id == Ticket.id)
+        select(TicketSla.queue_id, TicketSla.channel, func.count())
         .where(TicketSla.is_open.is_(True), TicketSla.breached_at.is_not(None))
-        .group_by(Ticket.queue_id, Ticket.channel))
+        .group_by(TicketSla.queue_id, TicketSla.channel))
     for queue_id, channel, n in breached:
-        cells[(queue_id, channel)].breached += n
+        cells[(queue_id, channel or "")].breached += n
     by_queue: dict[int | None, Cell] = defaultdict(Cell)
     by_channel: dict[str, Cell] = defaultdict(Cell)
     total = Cell()
     for (queue_id, channel), c in cells.items():
         by_queue[queue_id].add(c)
-        by_channel[channel].add(c)
+        if channel:
+            by_channel[channel].add(c)
         total.add(c)
     queues = [(q.id, q.name) for q in session.scalars(select(Queue).order_by(Queue.name))]
     if None in by_queue:

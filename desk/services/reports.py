@@ -10,6 +10,7 @@ uses two more indexed counts plus one range on ``solved_at``.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 import io
 import math
 from collections import Counter, defaultdict
@@ -124,10 +125,20 @@ def _stats(values: list[float]) -> dict:
     return {"count": len(values), "median": percentile(values, 50), "p90": percentile(values, 90)}
 
 
+def _day_starts(filters: Filters, tz: ZoneInfo) -> list[datetime]:
+    """UTC instants at which each local day of the range (and the day after it) begins."""
+    return [datetime.combine(day, time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
+            for day in filters.days + [filters.end + timedelta(days=1)]]
+
+
 def build(filters: Filters, tz_name: str) -> Report:
     session = db.session
     tz = ZoneInfo(tz_name)
     lo, hi = _range(filters, tz)
+    starts = _day_starts(filters, tz)
+    days = filters.days
+    # Plain rows through Core (no ORM objects); durations and buckets computed with bisect on the
+    # day boundaries instead of converting every timestamp to the local zone.
     stmt = _scope(select(Ticket.created_at, Ticket.channel, Ticket.assignee_id, Ticket.first_response_at,
                          Ticket.solved_at, TicketSla.breached, TicketSla.first_response_due_at,
                          TicketSla.resolution_due_at)
@@ -138,12 +149,19 @@ def build(filters: Filters, tz_name: str) -> Report:
     first, resolution = [], []
     sla_measured = sla_breached = 0
     agents: dict[int, AgentStats] = {}
+    created_per_day: Counter = Counter()
     total = 0
+    index = 0
     for created, channel, assignee, responded, solved, breached, fr_due, res_due in session.execute(stmt):
         total += 1
-        local = created.astimezone(tz)
-        by_day[local.date()][channel] += 1
-        by_hour[local.hour] += 1
+        while index + 1 < len(starts) and created >= starts[index + 1]:
+            index += 1
+        if created < starts[index]:  # rows come in index order, but be safe if they do not
+            index = bisect_right(starts, created) - 1
+        day = days[index]
+        by_day[day][channel] += 1
+        created_per_day[day] += 1
+        by_hour[int((created - starts[index]).total_seconds() // 3600) % 24] += 1
         fr = (responded - created).total_seconds() if responded else None
         res = (solved - created).total_seconds() if solved else None
         if fr is not None:
@@ -181,26 +199,22 @@ def build(filters: Filters, tz_name: str) -> Report:
         first_response=_stats(first), resolution=_stats(resolution),
         sla={"measured": sla_measured, "breached": sla_breached, "compliance": compliance},
         agents=sorted(agents.values(), key=lambda a: (-a.assigned, a.name)),
-        backlog=backlog(filters, tz),
+        backlog=backlog(filters, tz, created_per_day, starts),
     )
 
 
-def backlog(filters: Filters, tz: ZoneInfo) -> list[tuple[date, int]]:
+def backlog(filters: Filters, tz: ZoneInfo, created: Counter, starts: list[datetime]) -> list[tuple[date, int]]:
     """Unsolved tickets at the end of each day: created so far minus solved so far."""
     session = db.session
-    lo, hi = _range(filters, tz)
+    lo, hi = starts[0], starts[-1]
     created_before = session.scalar(_scope(select(func.count()).select_from(Ticket)
                                            .where(Ticket.created_at < lo), filters)) or 0
     solved_before = session.scalar(_scope(select(func.count()).select_from(Ticket)
                                           .where(Ticket.solved_at < lo), filters)) or 0
-    created = Counter()
-    for (when,) in session.execute(_scope(select(Ticket.created_at)
-                                          .where(Ticket.created_at >= lo, Ticket.created_at < hi), filters)):
-        created[when.astimezone(tz).date()] += 1
     solved = Counter()
     for (when,) in session.execute(_scope(select(Ticket.solved_at)
                                           .where(Ticket.solved_at >= lo, Ticket.solved_at < hi), filters)):
-        solved[when.astimezone(tz).date()] += 1
+        solved[filters.days[bisect_right(starts, when) - 1]] += 1
     level = created_before - solved_before
     out = []
     for day in filters.days:

@@ -116,6 +116,7 @@ def sync(session: Session, ticket: Ticket, now: datetime | None = None) -> Ticke
         clock.breached = breached
         clock.breached_at = clock.breached_at or changed_at
     clock.is_open = ticket.status in OPEN
+    clock.queue_id, clock.channel = ticket.queue_id, ticket.channel
     _set_due(clock, ticket, policy)
     clock.seen_version = ticket.version
     clock.seen_status = ticket.status

@@ -28,6 +28,15 @@ def upgrade() -> None:
     sa.Column('created_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_business_calendar'))
     )
+    op.create_table('ticket_tally',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('queue_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_tally'))
+    )
     op.create_table('worker_cursor',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('at', desk.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -157,6 +166,8 @@ def upgrade() -> None:
     sa.Column('seen_version', sa.Integer(), nullable=False),
     sa.Column('seen_status', sa.String(length=16), nullable=False),
     sa.Column('seen_priority', sa.String(length=16), nullable=False),
+    sa.Column('queue_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=True),
     sa.Column('seen_assignee_id', sa.Integer(), nullable=True),
     sa.Column('seen_inbound_at', desk.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -166,8 +177,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_ticket_sla'))
     )
     with op.batch_alter_table('ticket_sla', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_sla_due_at', ['due_at'], unique=False)
-        batch_op.create_index('ix_ticket_sla_open_breached', ['is_open', 'breached_at'], unique=False)
+        batch_op.create_index('ix_ticket_sla_due_at', ['due_at', 'queue_id', 'channel'], unique=False)
+        batch_op.create_index('ix_ticket_sla_open_breached', ['is_open', 'breached_at', 'queue_id', 'channel'], unique=False)
         batch_op.create_index('ix_ticket_sla_warn_at', ['warn_at'], unique=False)
 
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -180,8 +191,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_updated_at', ['updated_at'], unique=False)
 
 
+    _create_tally_triggers()
+
 
 def downgrade() -> None:
+    _drop_tally_triggers()
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_updated_at')
         batch_op.drop_index('ix_ticket_solved_at')
@@ -215,4 +229,55 @@ def downgrade() -> None:
     op.drop_table('business_holiday')
     op.drop_table('agent_settings')
     op.drop_table('worker_cursor')
+    op.drop_table('ticket_tally')
     op.drop_table('business_calendar')
+
+
+# Ticket counts kept by the database itself (see desk.models.service_levels.TicketTally): every
+# insert, and every change of queue, channel, status or assignee, adds +1/-1 rows.
+TALLY_COLUMNS = "queue_id, channel, status, assignee_id"
+
+
+def _create_tally_triggers() -> None:
+    bind = op.get_bind()
+    op.execute(f"INSERT INTO ticket_tally ({TALLY_COLUMNS}, n) "
+               f"SELECT {TALLY_COLUMNS}, count(*) FROM ticket GROUP BY {TALLY_COLUMNS}")
+    if bind.dialect.name == "postgresql":
+        op.execute(f"""
+            CREATE FUNCTION ticket_tally_change() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    IF NEW.queue_id IS NOT DISTINCT FROM OLD.queue_id AND NEW.channel = OLD.channel
+                       AND NEW.status = OLD.status AND NEW.assignee_id IS NOT DISTINCT FROM OLD.assignee_id THEN
+                        RETURN NEW;
+                    END IF;
+                    INSERT INTO ticket_tally ({TALLY_COLUMNS}, n)
+                    VALUES (OLD.queue_id, OLD.channel, OLD.status, OLD.assignee_id, -1);
+                END IF;
+                INSERT INTO ticket_tally ({TALLY_COLUMNS}, n) VALUES (NEW.queue_id, NEW.channel, NEW.status, NEW.assignee_id, 1);
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql""")
+        op.execute("CREATE TRIGGER ticket_tally_change AFTER INSERT OR UPDATE ON ticket "
+                   "FOR EACH ROW EXECUTE FUNCTION ticket_tally_change()")
+    else:
+        op.execute(f"""
+            CREATE TRIGGER ticket_tally_insert AFTER INSERT ON ticket BEGIN
+                INSERT INTO ticket_tally ({TALLY_COLUMNS}, n) VALUES (NEW.queue_id, NEW.channel, NEW.status, NEW.assignee_id, 1);
+            END""")
+        op.execute(f"""
+            CREATE TRIGGER ticket_tally_update AFTER UPDATE OF queue_id, channel, status, assignee_id ON ticket
+            WHEN NEW.queue_id IS NOT OLD.queue_id OR NEW.channel IS NOT OLD.channel OR NEW.status IS NOT OLD.status
+                 OR NEW.assignee_id IS NOT OLD.assignee_id
+            BEGIN
+                INSERT INTO ticket_tally ({TALLY_COLUMNS}, n) VALUES (OLD.queue_id, OLD.channel, OLD.status, OLD.assignee_id, -1);
+                INSERT INTO ticket_tally ({TALLY_COLUMNS}, n) VALUES (NEW.queue_id, NEW.channel, NEW.status, NEW.assignee_id, 1);
+            END""")
+
+
+def _drop_tally_triggers() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS ticket_tally_change ON ticket")
+        op.execute("DROP FUNCTION IF EXISTS ticket_tally_change()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS ticket_tally_insert")
+        op.execute("DROP TRIGGER IF EXISTS ticket_tally_update")
