@@ -26,6 +26,7 @@ test-postgresql: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/queue_list.py
+	$(BIN)/python bench/console.py
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev
