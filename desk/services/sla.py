@@ -176,7 +176,7 @@ def check_due(session: Session, now: datetime | None = None, batch: int = 200) -
                    "level": "warning"}
         publish(session, "sla.warning", payload)
         notifications.notify(session, [ticket.assignee_id] if ticket.assignee_id else [], "sla_warning",
-                             ticket=ticket, text=f"#{ticket.number} {clock.due_target}")
+                             ticket=ticket, text=f"#{ticket.number} {ticket.subject}"[:200])
     breached = 0
     for clock in session.scalars(select(TicketSla).where(TicketSla.due_at <= now).order_by(TicketSla.due_at)
                                  .limit(batch)):
@@ -216,7 +216,7 @@ def _escalate(session: Session, ticket: Ticket, clock: TicketSla, policy: SlaPol
     recipients = [ticket.assignee_id] if ticket.assignee_id else []
     if policy is None or policy.notify_supervisors:
         recipients += notifications.supervisors(session)
-    notifications.notify(session, recipients, "sla_breach", ticket=ticket, text=f"#{ticket.number} {target}")
+    notifications.notify(session, recipients, "sla_breach", ticket=ticket, text=f"#{ticket.number} {ticket.subject}"[:200])
 
 
 # -- reading ----------------------------------------------------------------------------------
