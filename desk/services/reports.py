@@ -10,7 +10,6 @@ uses two more indexed counts plus one range on ``solved_at``.
 from __future__ import annotations
 
 import csv
-from bisect import bisect_right
 import io
 import math
 from collections import Counter, defaultdict
@@ -125,65 +124,71 @@ def _stats(values: list[float]) -> dict:
     return {"count": len(values), "median": percentile(values, 50), "p90": percentile(values, 90)}
 
 
-def _day_starts(filters: Filters, tz: ZoneInfo) -> list[datetime]:
-    """UTC instants at which each local day of the range (and the day after it) begins."""
-    return [datetime.combine(day, time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
-            for day in filters.days + [filters.end + timedelta(days=1)]]
+def _local_hour(column, tz: ZoneInfo, at: datetime):
+    """``YYYY-MM-DD HH`` of a UTC timestamp column in the desk's zone, computed by the database.
+    PostgreSQL converts exactly; SQLite shifts by the zone's offset at the start of the period
+    (exact for zones without daylight saving, such as Asia/Seoul)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone(tz.key, column), "YYYY-MM-DD HH24")
+    minutes = int(at.astimezone(tz).utcoffset().total_seconds() // 60)
+    return func.strftime("%Y-%m-%d %H", column, f"{minutes:+d} minutes")
+
+
+def _seconds_between(later, earlier):
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _bucket(text: str) -> tuple[date, int]:
+    return date.fromisoformat(text[:10]), int(text[11:13])
 
 
 def build(filters: Filters, tz_name: str) -> Report:
+    """Three queries on the ``created_at`` / ``solved_at`` ranges; the database buckets by local
+    hour and computes durations, so Python only sees counts and numbers (no timestamps)."""
     session = db.session
     tz = ZoneInfo(tz_name)
     lo, hi = _range(filters, tz)
-    starts = _day_starts(filters, tz)
-    days = filters.days
-    # Plain rows through Core (no ORM objects); durations and buckets computed with bisect on the
-    # day boundaries instead of converting every timestamp to the local zone.
-    stmt = _scope(select(Ticket.created_at, Ticket.channel, Ticket.assignee_id, Ticket.first_response_at,
-                         Ticket.solved_at, TicketSla.breached, TicketSla.first_response_due_at,
-                         TicketSla.resolution_due_at)
-                  .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
-                  .where(Ticket.created_at >= lo, Ticket.created_at < hi), filters)
+    in_range = (Ticket.created_at >= lo, Ticket.created_at < hi)
+    hour = _local_hour(Ticket.created_at, tz, lo)
     by_day: dict[date, Counter] = defaultdict(Counter)
     by_hour: Counter = Counter()
+    created_per_day: Counter = Counter()
+    total = 0
+    for bucket, channel, n in session.execute(_scope(select(hour, Ticket.channel, func.count())
+                                                     .where(*in_range), filters).group_by(hour, Ticket.channel)):
+        day, h = _bucket(bucket)
+        by_day[day][channel] += n
+        by_hour[h] += n
+        created_per_day[day] += n
+        total += n
     first, resolution = [], []
     sla_measured = sla_breached = 0
     agents: dict[int, AgentStats] = {}
-    created_per_day: Counter = Counter()
-    total = 0
-    index = 0
-    for created, channel, assignee, responded, solved, breached, fr_due, res_due in session.execute(stmt):
-        total += 1
-        while index + 1 < len(starts) and created >= starts[index + 1]:
-            index += 1
-        if created < starts[index]:  # rows come in index order, but be safe if they do not
-            index = bisect_right(starts, created) - 1
-        day = days[index]
-        by_day[day][channel] += 1
-        created_per_day[day] += 1
-        by_hour[int((created - starts[index]).total_seconds() // 3600) % 24] += 1
-        fr = (responded - created).total_seconds() if responded else None
-        res = (solved - created).total_seconds() if solved else None
+    measured_expr = (TicketSla.first_response_due_at.is_not(None)) | (TicketSla.resolution_due_at.is_not(None))
+    details = _scope(select(Ticket.assignee_id, _seconds_between(Ticket.first_response_at, Ticket.created_at),
+                            _seconds_between(Ticket.solved_at, Ticket.created_at),
+                            func.coalesce(measured_expr, False), TicketSla.breached_at.is_not(None))
+                     .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id).where(*in_range), filters)
+    for assignee, fr, res, measured, breached in session.execute(details):
         if fr is not None:
-            first.append(fr)
+            first.append(round(fr))
         if res is not None:
-            resolution.append(res)
-        measured = fr_due is not None or res_due is not None
+            resolution.append(round(res))
         if measured:
             sla_measured += 1
-            if breached:
-                sla_breached += 1
+            sla_breached += bool(breached)
         if assignee is not None:
             stats = agents.get(assignee)
             if stats is None:
                 stats = agents[assignee] = AgentStats(assignee, "")
             stats.assigned += 1
-            if solved:
-                stats.solved += 1
-            if fr is not None:
-                stats.first_response.append(fr)
             if res is not None:
-                stats.resolution.append(res)
+                stats.solved += 1
+                stats.resolution.append(round(res))
+            if fr is not None:
+                stats.first_response.append(round(fr))
             if measured and breached:
                 stats.breached += 1
     if agents:
@@ -199,22 +204,24 @@ def build(filters: Filters, tz_name: str) -> Report:
         first_response=_stats(first), resolution=_stats(resolution),
         sla={"measured": sla_measured, "breached": sla_breached, "compliance": compliance},
         agents=sorted(agents.values(), key=lambda a: (-a.assigned, a.name)),
-        backlog=backlog(filters, tz, created_per_day, starts),
+        backlog=backlog(filters, tz, created_per_day),
     )
 
 
-def backlog(filters: Filters, tz: ZoneInfo, created: Counter, starts: list[datetime]) -> list[tuple[date, int]]:
+def backlog(filters: Filters, tz: ZoneInfo, created: Counter) -> list[tuple[date, int]]:
     """Unsolved tickets at the end of each day: created so far minus solved so far."""
     session = db.session
-    lo, hi = starts[0], starts[-1]
+    lo, hi = _range(filters, tz)
     created_before = session.scalar(_scope(select(func.count()).select_from(Ticket)
                                            .where(Ticket.created_at < lo), filters)) or 0
     solved_before = session.scalar(_scope(select(func.count()).select_from(Ticket)
                                           .where(Ticket.solved_at < lo), filters)) or 0
+    hour = _local_hour(Ticket.solved_at, tz, lo)
     solved = Counter()
-    for (when,) in session.execute(_scope(select(Ticket.solved_at)
-                                          .where(Ticket.solved_at >= lo, Ticket.solved_at < hi), filters)):
-        solved[filters.days[bisect_right(starts, when) - 1]] += 1
+    for bucket, n in session.execute(_scope(select(hour, func.count())
+                                            .where(Ticket.solved_at >= lo, Ticket.solved_at < hi), filters)
+                                     .group_by(hour)):
+        solved[_bucket(bucket)[0]] += n
     level = created_before - solved_before
     out = []
     for day in filters.days:
