@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import sqlite3
 import sys
@@ -195,10 +196,13 @@ def measure_http(server: Server, cases: list[dict], headers: dict, args, label: 
         h = headers[case["viewer"]]
         body = client.get(case["paths"][0], h)
         n = max(20, args.requests // 10) if case.get("slow") else args.requests
-        samples = common.timed(lambda: client.get(next(paths), h), n, warmup=2 if case.get("slow") else 10,
-                               budget=60.0, warmup_budget=5.0)
+        cpu0 = server.cpu_seconds()
+        samples = common.timed(lambda: client.get(next(paths), h), n, warmup=0, budget=60.0, warmup_budget=0)
+        cpu1 = server.cpu_seconds()
         rows.append({"case": case["case"], "viewer": case["viewer"], "db": label, **common.summarize(samples),
                      "KiB": len(body) / 1024})
+        if cpu0 is not None and cpu1 is not None:
+            rows[-1]["cpu ms"] = 1000 * (cpu1 - cpu0) / len(samples)  # the server's own CPU per request
         print(f"  {case['case']:<28} {case['viewer']:<10} p50 {rows[-1]['p50']:8.2f} ms  p99 {rows[-1]['p99']:8.2f} ms",
               flush=True)
     client.conn.close()
@@ -212,9 +216,12 @@ def measure_inprocess(app, args, label: str) -> list[dict]:
     rows = []
     with app.app_context():
         def run(name, fn, n):
-            samples = common.timed(fn, n, warmup=2, budget=60.0, warmup_budget=10.0)
+            fn()  # warm the cache once
+            cpu0 = time.process_time()
+            samples = common.timed(fn, n, warmup=0, budget=60.0, warmup_budget=0)
+            cpu = (time.process_time() - cpu0) / len(samples)
             db.session.remove()
-            rows.append({"case": name, "viewer": "-", "db": label, **common.summarize(samples)})
+            rows.append({"case": name, "viewer": "-", "db": label, **common.summarize(samples), "cpu ms": 1000 * cpu})
             print(f"  {name:<28} in-process p50 {rows[-1]['p50']:8.2f} ms  p99 {rows[-1]['p99']:8.2f} ms", flush=True)
 
         run("floor summary (no cache)", floor.compute, max(20, args.requests // 5))
@@ -231,7 +238,7 @@ def measure_inprocess(app, args, label: str) -> list[dict]:
     return rows
 
 
-COLUMNS = ["case", "viewer", "db", "n", "mean", "p50", "p99", "max", "KiB"]
+COLUMNS = ["case", "viewer", "db", "n", "mean", "p50", "p99", "max", "cpu ms", "KiB"]
 
 
 def main(argv=None) -> int:
@@ -252,6 +259,7 @@ def main(argv=None) -> int:
     if not args.no_postgresql:
         rows += run_postgresql(args)
     print(common.table(rows, COLUMNS, title="\n== console (ms)"))
+    print(f"load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
     return 0
 
 
