@@ -1,3 +1,4 @@
+"""Every supervisor, admin and workspace page renders for an admin on a database with a ticket."""
 from tests.console.conftest import text_of
 
 
