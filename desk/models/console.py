@@ -1,10 +1,10 @@
 """The console's tables in one import: SLA clocks, routing settings, the agents' workspace."""
 from .routing import AgentSettings, QueueSettings  # noqa: F401
 from .service_levels import BusinessCalendar, Holiday, SlaPolicy, TicketSla, TicketTally, WorkerCursor  # noqa: F401
-from .workspace import Macro, Notification, SavedView, TicketLink  # noqa: F401
+from .workspace import Macro, Notification, SavedView  # noqa: F401
 
 __all__ = ["AgentSettings", "BusinessCalendar", "Holiday", "Macro", "Notification", "QueueSettings",
-           "SavedView", "SlaPolicy", "TicketLink", "TicketSla", "TicketTally", "WorkerCursor"]
+           "SavedView", "SlaPolicy", "TicketSla", "TicketTally", "WorkerCursor"]
 
 # Indexes the console's background loop and reports read the ticket table by.
 from sqlalchemy import Index  # noqa: E402

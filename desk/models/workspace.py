@@ -1,15 +1,14 @@
-"""The agents' workspace: macros, saved views, notifications, links between tickets."""
+"""The agents' workspace: macros, saved views, notifications."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
 NOTIFICATION_KINDS = ("assigned", "mention", "reply", "sla_warning", "sla_breach")
-LINK_KINDS = ("related", "merged", "split")
 
 
 class Macro(Base):
@@ -54,16 +53,3 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_notification_agent", "agent_id", "read_at", "id"),)
-
-
-class TicketLink(Base):
-    __tablename__ = "ticket_link"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
-    other_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="related")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (UniqueConstraint("ticket_id", "other_id", "kind"),)

@@ -131,22 +131,6 @@ def upgrade() -> None:
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_agent', ['agent_id', 'read_at', 'id'], unique=False)
 
-    op.create_table('ticket_link',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('other_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['agent.id'], name=op.f('fk_ticket_link_created_by_id_agent'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['other_id'], ['ticket.id'], name=op.f('fk_ticket_link_other_id_ticket'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_link_ticket_id_ticket'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_link')),
-    sa.UniqueConstraint('ticket_id', 'other_id', 'kind', name=op.f('uq_ticket_link_ticket_id_other_id_kind'))
-    )
-    with op.batch_alter_table('ticket_link', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ticket_link_other_id'), ['other_id'], unique=False)
-
     op.create_table('ticket_sla',
     sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('policy_id', sa.Integer(), nullable=True),
@@ -211,10 +195,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_sla_due_at')
 
     op.drop_table('ticket_sla')
-    with op.batch_alter_table('ticket_link', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ticket_link_other_id'))
-
-    op.drop_table('ticket_link')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_agent')
 
