@@ -28,6 +28,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/queue_list.py
 	$(BIN)/python bench/kb_search.py
 	$(BIN)/python bench/phone.py
+	$(BIN)/python bench/console.py
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev

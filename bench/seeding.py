@@ -60,8 +60,12 @@ def seed_staff() -> dict:
 
 
 def seed_bulk(path: Path, *, tickets: int, customers: int, heavy_interactions: int, ids: dict,
-              seed: int = 20261129) -> dict:
-    """Customers (email + phone), tickets and their interactions; returns figures and ids."""
+              seed: int = 20261129, interactions_per_ticket: int = 1, response_times: bool = False) -> dict:
+    """Customers (email + phone), tickets and their interactions; returns figures and ids.
+
+    ``interactions_per_ticket`` messages per ticket (alternating customer and agent);
+    ``response_times`` gives answered tickets a first response 5 minutes to 10 hours after they
+    were opened and solved ones a resolution 1 to 72 hours after (for the console's reports)."""
     rng = random.Random(seed)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=MEMORY")
@@ -149,9 +153,13 @@ def seed_bulk(path: Path, *, tickets: int, customers: int, heavy_interactions: i
             r = t_rand[tid]
             assignee = bench_agent if r < 0.01 else (assignees[int(r * 1000) % len(assignees)] if r < 0.70 else None)
             solved = ts if status in ("solved", "closed") else None
+            responded = None
+            if response_times:
+                responded = _ts(created + timedelta(minutes=5 + 595 * r)) if status != "new" else None
+                solved = _ts(created + timedelta(hours=1 + 71 * (1 - r))) if solved else None
             t_customer[tid], t_created[tid] = cid, ts
             yield (tid, 1000 + tid, t_subject[tid], cid, t_queue[tid], assignee, status, t_priority[tid],
-                   t_channel[tid], "[]", ts, ts, ts, None, None, None, solved,
+                   t_channel[tid], "[]", ts, ts, ts, responded, None, None, solved,
                    ts if status == "closed" else None, 1)
 
     timed_insert("ticket", "INSERT INTO ticket (id, number, subject, customer_id, queue_id, assignee_id, status, "
@@ -165,7 +173,7 @@ def seed_bulk(path: Path, *, tickets: int, customers: int, heavy_interactions: i
         iid = 0
         for tid in range(1, tickets + 1):
             cid, channel, ts = t_customer[tid], t_channel[tid], t_created[tid]
-            count = per_heavy if cid == 1 else 1
+            count = per_heavy if cid == 1 else interactions_per_ticket
             for k in range(count):
                 iid += 1
                 if cid == 1:

@@ -85,6 +85,9 @@ def create_app(config=None, *, role: str = "web") -> Flask:
     from desk import cli
 
     cli.register(app)
+    from desk.console import setup as console_setup
+
+    console_setup.init_app(app)  # SLA clock, routing, supervisor floor, reports, admin
     return app
 
 

@@ -108,6 +108,9 @@ def load(customers: int = 200, seed: int = 7) -> None:
         queues, name = AGENT_QUEUES[email]
         staff[email] = auth.create_agent(email, role=role, name=name, password=password, queues=queues)
     agents = [staff["minji@desk.localhost"], staff["james@desk.localhost"], staff["supervisor@desk.localhost"]]
+    from desk.services import console_demo
+
+    console_demo.load()  # business hours, SLA policies, routing, macros
 
     now = utcnow()
     for n in range(customers):

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from desk.console import bp, queries
+from desk.console import bp, queries, workspace
 from desk.console.forms import reply_form, ticket_form
 from desk.console.helpers import channel_labels, error_message
 from desk.errors import DeskError
@@ -84,6 +84,10 @@ def reply(number: int):
                 flash(str(message), "error")
         return _render(ticket, composer=form, status=422)
     internal = form.kind.data == "note"
+    if not internal and workspace.changed_since_opened(ticket, request.form):
+        flash(_("This ticket changed after you opened it (a new message or an update). Check the timeline; "
+                "your reply is kept below. Send it again to confirm."), "warning")
+        return _render(ticket, composer=form, status=409)
     try:
         interaction = replies.send(ticket.id, actor=agent, body=form.body.data,
                                    channel=None if internal else form.channel.data, internal=internal,
@@ -93,6 +97,7 @@ def reply(number: int):
         db.session.rollback()
         ticket = queries.ticket_by_number(agent, number)
         return _render(ticket, composer=form, status=exc.status)
+    workspace.apply_after_reply(ticket.id, agent, request.form)  # macro changes, @mention notifications
     if internal:
         flash(_("Internal note added."), "success")
     else:

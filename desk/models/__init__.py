@@ -23,3 +23,4 @@ __all__ = [
     "DELIVERY_STATUSES", "DIRECTIONS", "Heartbeat", "IDENTITY_KINDS", "Identity", "Interaction", "MailQuarantine", "OPEN_STATUSES",
     "OutboxItem", "PRIORITIES", "QUARANTINE_REASONS", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
 ]
+from .console import *  # noqa: E402,F401,F403  (SLA, routing and workspace tables)

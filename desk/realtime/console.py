@@ -7,6 +7,7 @@ from flask_socketio import Namespace, disconnect, join_room, leave_room
 
 from desk.extensions import db, socketio
 from desk.models import Agent, Ticket
+from desk.realtime import viewers
 from desk.services import access, auth
 
 
@@ -62,6 +63,7 @@ class ConsoleNamespace(Namespace):
             if found is None:
                 return {"ok": False, "error": "forbidden"}
             join_room(f"ticket:{found[1].id}")
+            viewers.joined(found[1].id, found[0], request.sid)  # collision: who else has it open
             return {"ok": True, "version": found[1].version}
         finally:
             db.session.remove()
@@ -71,9 +73,13 @@ class ConsoleNamespace(Namespace):
             found = self._ticket(data)
             if found is not None:
                 leave_room(f"ticket:{found[1].id}")
+                viewers.left(found[1].id, request.sid)
             return {"ok": True}
         finally:
             db.session.remove()
+
+    def on_disconnect(self, *args):
+        viewers.gone(request.sid)
 
     def on_typing(self, data):
         try:

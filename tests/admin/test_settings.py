@@ -1,0 +1,107 @@
+"""Admin settings through the real forms: queues and routing, agents, SLA policies, business hours
+and holidays, macros, the audit log; bad input is refused with a message, never a 500."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from desk.extensions import db
+from desk.models import (Agent, AgentSettings, AuditLog, BusinessCalendar, Holiday, Macro, Queue, QueueSettings,
+                         SlaPolicy)
+from tests.console.conftest import page_token, text_of
+
+
+def post(client, path, **data):
+    data["csrf_token"] = page_token(client, "/admin/queues")
+    return client.post(path, data=data, follow_redirects=True)
+
+
+def test_queue_routing_and_new_queue(client, staff, sign_in):
+    sign_in("admin")
+    general = db.session.scalar(select(Queue).where(Queue.slug == "general"))
+    page = text_of(post(client, f"/admin/queues/{general.id}", routing="least_loaded", skill="korean",
+                        reassign_offline="1", calendar=""))
+    assert "큐 설정을 저장했습니다." in page
+    settings = db.session.get(QueueSettings, general.id, populate_existing=True)
+    assert (settings.routing, settings.skill, settings.reassign_offline) == ("least_loaded", "korean", True)
+    page = text_of(post(client, "/admin/queues", slug="vip", name="VIP 고객"))
+    assert "큐를 만들었습니다." in page and "VIP 고객" in page
+    page = text_of(post(client, "/admin/queues", slug="vip", name="again"))
+    assert "flash-error" in page
+    assert post(client, f"/admin/queues/{general.id}", routing="random").status_code == 200  # refused, not 500
+    assert db.session.get(QueueSettings, general.id, populate_existing=True).routing == "least_loaded"
+
+
+def test_agents_invite_role_skills_capacity_queues(client, staff, sign_in):
+    sign_in("admin")
+    billing = db.session.scalar(select(Queue).where(Queue.slug == "billing"))
+    page = text_of(post(client, "/admin/agents", email="Sora@Desk.Test", name="박소라", role="agent",
+                        password="a good long password", queues=str(billing.id)))
+    assert "상담원을 추가했습니다." in page and "sora@desk.test" in page
+    sora = db.session.scalar(select(Agent).where(Agent.email == "sora@desk.test"))
+    assert [q.slug for q in sora.queues] == ["billing"]
+    page = text_of(post(client, f"/admin/agents/{sora.id}", role="supervisor", skills="korean, English ,",
+                        capacity="6", queues=[str(billing.id)], active="1"))
+    assert "상담원 설정을 저장했습니다." in page
+    sora = db.session.get(Agent, sora.id, populate_existing=True)
+    assert sora.role == "supervisor" and sora.skills == ["english", "korean"]
+    assert db.session.get(AgentSettings, sora.id).capacity == 6
+    page = text_of(post(client, f"/admin/agents/{sora.id}", role="agent", capacity="0", active="1"))
+    assert "flash-error" in page
+    # An admin cannot lock themselves out.
+    page = text_of(post(client, f"/admin/agents/{staff['admin'].id}", role="agent", capacity="5", active="1"))
+    assert "flash-error" in page and db.session.get(Agent, staff["admin"].id, populate_existing=True).role == "admin"
+
+
+def test_sla_policy_lifecycle(client, staff, sign_in):
+    sign_in("admin")
+    general = db.session.scalar(select(Queue).where(Queue.slug == "general"))
+    page = text_of(post(client, "/admin/sla", name="VIP 긴급", queue=str(general.id), priority="urgent", segment="vip",
+                        first_response="15", next_response="30", resolution="240", warn_minutes="5",
+                        escalate_priority="1", notify_supervisors="1", active="1", action="save"))
+    assert "정책을 저장했습니다." in page and "VIP 긴급" in page
+    policy = db.session.scalar(select(SlaPolicy))
+    assert (policy.first_response_minutes, policy.segment, policy.queue_id) == (15, "vip", general.id)
+    assert "flash-error" in text_of(post(client, "/admin/sla", name="빈 정책", action="save"))
+    assert "flash-error" in text_of(post(client, "/admin/sla", name="음수", first_response="-5", action="save"))
+    page = text_of(post(client, f"/admin/sla/{policy.id}", action="delete"))
+    assert "정책을 삭제했습니다." in page and db.session.scalar(select(SlaPolicy)) is None
+
+
+def test_business_hours_and_korean_holidays(client, staff, sign_in):
+    sign_in("admin")
+    form = {"name": "서울 본사", "timezone": "Asia/Seoul", "is_default": "1"}
+    for day in range(5):
+        form.update({f"open_{day}": "1", f"start_{day}": "09:00", f"end_{day}": "18:00"})
+    form.update({"open_5": "1", "start_5": "10:00", "end_5": "14:00"})
+    page = text_of(post(client, "/admin/hours", **form))
+    assert "영업시간을 저장했습니다." in page
+    calendar = db.session.scalar(select(BusinessCalendar))
+    assert calendar.hours["5"] == [["10:00", "14:00"]] and calendar.hours["6"] == [] and calendar.is_default
+    page = text_of(post(client, f"/admin/hours/{calendar.id}/holidays", year="2026"))
+    assert "공휴일 20일을 추가했습니다." in page and "추석" in page
+    page = text_of(post(client, f"/admin/hours/{calendar.id}/holidays", day="2026-12-31", name="종무식"))
+    assert "종무식" in page
+    holiday = db.session.scalar(select(Holiday).where(Holiday.day == date(2026, 12, 31)))
+    assert "휴일을 삭제했습니다." in text_of(post(client, f"/admin/holidays/{holiday.id}/delete"))
+    bad = dict(form, timezone="Mars/Base")
+    assert "flash-error" in text_of(post(client, "/admin/hours", **bad))
+    bad = dict(form, start_0="18:00", end_0="09:00")
+    assert "flash-error" in text_of(post(client, f"/admin/hours/{calendar.id}", **bad))
+
+
+def test_macros_and_audit_log(client, staff, sign_in):
+    sign_in("admin")
+    page = text_of(post(client, "/admin/macros", name="배송 안내", body="{{customer.name}}님, 배송이 시작되었습니다.",
+                        set_status="solved", set_priority="", set_queue="", add_tags="배송, 안내", action="save"))
+    assert "매크로를 저장했습니다." in page
+    macro = db.session.scalar(select(Macro))
+    assert macro.set_status == "solved" and macro.add_tags == ["배송", "안내"]
+    assert "flash-error" in text_of(post(client, "/admin/macros", name="빈 매크로", body="", action="save"))
+    audit = text_of(client.get("/admin/audit"))
+    assert "macro.saved" in audit and "감사 기록" in audit
+    filtered = text_of(client.get("/admin/audit?action=macro.saved"))
+    assert "macro.saved" in filtered and "login.succeeded" not in filtered
+    assert client.get("/admin/audit?cursor=garbage").status_code == 200
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "macro.saved")).actor_agent_id == staff["admin"].id

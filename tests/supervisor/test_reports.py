@@ -1,0 +1,115 @@
+"""Reports: volume, response and resolution times (median and p90), SLA compliance, agents,
+backlog; filters; CSV and XLSX exports; bad input answers 422, never 500."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from desk.extensions import db
+from desk.models import Ticket
+from desk.services import reports
+from tests.console.conftest import text_of
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=SEOUL).astimezone(timezone.utc)
+
+
+def history(make, staff):
+    """Five tickets over three days in November: response and resolution times known."""
+    plan = [  # (channel, sender, created, first response after, solved after)
+        ("email", "a@example.kr", at(10, 9), timedelta(minutes=30), timedelta(hours=4)),
+        ("email", "b@example.kr", at(10, 14), timedelta(hours=2), None),
+        ("sms", "010-1111-2222", at(11, 23), timedelta(minutes=10), timedelta(hours=1)),
+        ("chat", "visitor-9", at(12, 0), None, None),  # 00:00 Seoul on the 12th is the 11th in UTC
+        ("email", "c@example.kr", at(12, 10), timedelta(hours=1), timedelta(hours=8)),
+    ]
+    made = []
+    for n, (channel, sender, created, responded, solved) in enumerate(plan):
+        kw = {"sender_kind": "chat_visitor"} if channel == "chat" else {}
+        t, _ = make.inbound(channel, sender, f"문의 {n}", **kw)
+        with db.write() as session:
+            session.execute(update(Ticket).where(Ticket.id == t.id).values(
+                created_at=created, first_response_at=created + responded if responded else None,
+                solved_at=created + solved if solved else None, status="solved" if solved else "open",
+                assignee_id=staff["agent"].id if n < 3 else None))
+        made.append(t)
+    return made
+
+
+def test_report_figures(app, make, staff):
+    history(make, staff)
+    report = reports.build(reports.Filters(datetime(2026, 11, 10).date(), datetime(2026, 11, 12).date()), "Asia/Seoul")
+    assert report.total == 5
+    days = {d.day: dict(c) for d, c in report.by_day.items()}
+    assert days == {10: {"email": 2}, 11: {"sms": 1}, 12: {"chat": 1, "email": 1}}  # local days
+    assert report.by_hour[0] == 1 and report.by_hour[9] == 1
+    assert report.first_response["count"] == 4
+    assert report.first_response["median"] == 30 * 60  # nearest rank of 10 min, 30 min, 1 h, 2 h
+    assert report.first_response["p90"] == 2 * 3600
+    assert report.resolution["median"] == 4 * 3600 and report.resolution["p90"] == 8 * 3600
+    [agent] = report.agents
+    assert (agent.assigned, agent.solved) == (3, 2)
+    # Unsolved at the end of each day: the 10th one (the other was solved that afternoon); the 11th
+    # two (the SMS is solved at midnight); the 12th two (the chat is new, the SMS and the 10 am mail solved).
+    assert [n for _, n in report.backlog] == [1, 2, 2]
+
+
+def test_filters_narrow_the_report(app, make, staff):
+    history(make, staff)
+    days = (datetime(2026, 11, 10).date(), datetime(2026, 11, 12).date())
+    assert reports.build(reports.Filters(*days, channel="email"), "Asia/Seoul").total == 3
+    assert reports.build(reports.Filters(*days, agent_id=staff["agent"].id), "Asia/Seoul").total == 3
+    assert reports.build(reports.Filters(days[0], days[0]), "Asia/Seoul").total == 2
+
+
+def test_report_page_with_charts(client, make, staff, sign_in):
+    history(make, staff)
+    sign_in("supervisor")
+    html = text_of(client.get("/supervisor/reports?from=2026-11-10&to=2026-11-12"))
+    assert html.count("<svg class=\"chart\"") == 3
+    assert 'data-report="total">5<' in html
+    assert "일별 채널별 처리량" in html and "상담원 성과" in html and "30분" in html
+
+
+def test_exports(client, make, staff, sign_in):
+    history(make, staff)
+    sign_in("supervisor")
+    response = client.get("/supervisor/reports/export.csv?from=2026-11-10&to=2026-11-12")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["2026-11-10", "2", "0", "0", "2"] in rows  # day, email, chat, sms, total (channels by volume)
+    assert rows[1][0] == "날짜" and "이메일" in rows[1]
+    response = client.get("/supervisor/reports/export.xlsx?from=2026-11-10&to=2026-11-12")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(sheets) == 5
+    strings = book.read("xl/sharedStrings.xml").decode()
+    assert "2026-11-10" in strings and "처리량" in book.read("xl/workbook.xml").decode()
+
+
+def test_spreadsheet_formulas_in_names_are_neutralised():
+    tables = {"x": [["name"], ["=HYPERLINK(\"http://evil\")"], ["+1"], ["plain"]]}
+    text = reports.to_csv(tables).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'+1" in text and "\nplain" in text
+
+
+def test_bad_report_input_is_a_clear_422(client, staff, sign_in):
+    sign_in("supervisor")
+    for query in ("from=yesterday", "from=2026-12-01&to=2026-11-01", "from=2020-01-01&to=2026-01-01",
+                  "queue=abc", "channel=fax", "agent=99999999999"):
+        response = client.get(f"/supervisor/reports?{query}")
+        assert response.status_code == 422, query
+        assert re.search(r'class="flash flash-error"', text_of(response))
+        assert client.get(f"/supervisor/reports/export.csv?{query}").status_code == 422
+    assert client.get("/supervisor/reports/export.pdf").status_code == 404
