@@ -138,6 +138,9 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
     after = decode_cursor(cursor)
     if after is not None:
         stmt = stmt.where(Ticket.id < after)
+    if branches is not None and (assignee not in (None, "", "none") or customer):
+        # One assignee's or one customer's tickets are few and have their own index: filter those.
+        stmt, branches = stmt.where(or_(*branches)), None
     if statuses and (len(statuses) > 1 or branches):
         stmt = _newest_of_each(stmt, [
             [Ticket.status == value] + ([branch] if branch is not None else [])
