@@ -3,6 +3,8 @@ from .agent import ROLES, Agent, ApiToken, Queue, agent_queue
 from .base import Base, utcnow
 from .customer import IDENTITY_KINDS, Customer, Identity
 from .mail import QUARANTINE_REASONS, MailQuarantine
+from .chat import CHAT_STATUSES, ChatDeflection, ChatSession  # noqa: E402,F401
+from .presence import PRESENCE_STATUSES, AgentPresence  # noqa: E402,F401
 from .system import AuditLog, Counter, Heartbeat, OutboxItem
 from .ticket import (
     CHANNELS,
