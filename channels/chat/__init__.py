@@ -10,13 +10,17 @@ def init_app(app) -> None:
     from channels.chat import console, live, namespace  # noqa: F401  (live registers event subscribers)
     from channels.chat.delivery import ChatAdapter
     from channels.chat.views import bp
+    from channels.chat import hours
     from desk.extensions import csrf, socketio
 
+    try:
+        hours.parse(app.config["CHAT_HOURS"])
+    except hours.HoursError as exc:
+        raise SystemExit(f"DESK_CHAT_HOURS: {exc}") from None
     register(ChatAdapter())
     namespace.register()
     console.register()
     app.register_blueprint(bp)
-    csrf.exempt(bp.name + ".confirm")
     # The widget runs on the sites in DESK_CHAT_ALLOWED_ORIGINS: let their browsers open the
     # Engine.IO transport; the /chat namespace checks the Origin again, the console never needs it.
     if socketio.server is not None:

@@ -20,13 +20,15 @@ class Client:
     namespace = "/chat"
     events_of_interest: tuple[str, ...] = ()
 
-    def __init__(self, url: str, *, auth=None, headers=None, reconnection=False) -> None:
+    def __init__(self, url: str, *, auth=None, origin=None, reconnection=False) -> None:
         self.url = url
         self.events: queue.Queue = queue.Queue()
-        self.client = socketio.Client(reconnection=reconnection)
+        # The browser's Origin header (websocket-client sends the server's own origin by default).
+        extra = {"websocket_extra_options": {"origin": origin}} if origin else {}
+        self.client = socketio.Client(reconnection=reconnection, **extra)
         for name in self.events_of_interest:
             self.client.on(name, lambda data=None, name=name: self.events.put((name, data)), namespace=self.namespace)
-        self.client.connect(url, namespaces=[self.namespace], auth=auth, headers=headers or {},
+        self.client.connect(url, namespaces=[self.namespace], auth=auth,
                             transports=["websocket"], wait_timeout=10)
 
     def call(self, event: str, data=None, timeout: float = 15):
@@ -65,7 +67,7 @@ class Visitor(Client):
         auth = None
         if visitor is not None:
             auth = {"visitor": visitor, "last_id": last_id or 0}
-        super().__init__(url, auth=auth, headers={"Origin": origin} if origin else None, **kw)
+        super().__init__(url, auth=auth, origin=origin, **kw)
 
     def say(self, body: str, client_id: str | None = None) -> dict:
         return self.call("message", {"client_id": client_id or uuid.uuid4().hex, "body": body})
