@@ -60,13 +60,13 @@ def handler(fn):
 class ChatNamespace(Namespace):
     def on_connect(self, auth=None):
         if not origin_allowed(request.headers.get("Origin"), request.environ):
-            raise ConnectionRefusedError({"code": "origin_not_allowed"})
+            raise ConnectionRefusedError("origin_not_allowed")
         auth = auth if isinstance(auth, dict) else {}
         visitor = None
         if auth.get("visitor") is not None:
             visitor = tokens.visitor_from(current_app.config["SECRET_KEY"], auth.get("visitor"))
             if visitor is None:
-                raise ConnectionRefusedError({"code": "bad_visitor"})
+                raise ConnectionRefusedError("bad_visitor")
         socket_session["chat_visitor"] = visitor
         socket_session["chat_origin"] = request.headers.get("Origin")
         if visitor is None:

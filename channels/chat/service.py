@@ -84,6 +84,9 @@ def chat_dict(cs: ChatSession, ticket: Ticket | None = None) -> dict:
 
 
 def _chat_payload(session, cs: ChatSession) -> dict:
+    if cs in session:
+        session.flush()
+        session.refresh(cs, ["agent", "queue"])  # the ids may have changed in this unit of work
     ticket = session.get(Ticket, cs.ticket_id) if cs.ticket_id else None
     return chat_dict(cs, ticket)
 

@@ -85,3 +85,9 @@ def widget_strings(locale: str | None) -> dict:
 
 
 __all__ = ["bp", "widget_strings", "ChatSession", "_"]
+
+
+@bp.app_context_processor
+def _chat_nav():
+    """The console layout shows the Chats link (and loads the chat script) when this channel is loaded."""
+    return {"chat_nav": True}
