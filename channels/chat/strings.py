@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 
 def widget_strings() -> dict[str, str]:
@@ -53,7 +54,7 @@ def widget_strings() -> dict[str, str]:
 
 def desk_strings() -> dict[str, str]:
     return {
-        "waiting": _("Waiting"), "mine": _("My chats"), "accept": _("Accept"), "end": _("End"),
+        "waiting": pgettext("chat", "Waiting"), "mine": _("My chats"), "accept": _("Accept"), "end": _("End"),
         "transfer": _("Transfer"), "invite": _("Invite supervisor"), "send": _("Send"),
         "typing": _("{name} is typing…"), "visitor_typing": _("The customer is typing…"),
         "read": _("Read"), "ended": _("Chat ended"), "waited": _("waiting {t}"),
@@ -61,7 +62,7 @@ def desk_strings() -> dict[str, str]:
         "capacity": _("You are at your chat capacity."), "no_chats": _("No chats right now."),
         "visitor": _("Visitor"), "canned": _("Canned replies"), "timeline": _("Customer timeline"),
         "to_agent": _("To agent…"), "to_queue": _("To queue…"), "joined": _("{name} joined"),
-        "offline": _("Offline"), "online": _("Online"), "away": _("Away"), "error": _("Something went wrong."),
+        "offline": pgettext("presence", "Offline"), "online": _("Online"), "away": _("Away"), "error": _("Something went wrong."),
         "message_placeholder": _("Reply to the customer… (Enter sends, Shift+Enter for a new line)"),
         "ticket": _("Ticket"), "closed_by_visitor": _("The customer left the chat."),
         "invited": _("{name} invited you to a chat"),

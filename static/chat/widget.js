@@ -59,6 +59,7 @@
   var typingTimer = null;
   var typingSent = false;
   var readSent = 0;
+  var connectedOnce = false;
 
   /* ---------------------------------------------------------------- DOM */
 
@@ -606,10 +607,12 @@
   function connect() {
     socket = window.io(base + "/chat", {
       transports: ["websocket", "polling"],
-      auth: function (cb) { cb(state.visitor ? { visitor: state.visitor, last_id: state.lastId } : {}); }
+      // A fresh page has shown nothing yet: the whole conversation. A reconnect: what was missed.
+      auth: function (cb) { cb(state.visitor ? { visitor: state.visitor, last_id: connectedOnce ? state.lastId : 0 } : {}); }
     });
     window.deskChat = { socket: socket, state: state };
     socket.on("connect", function () {
+      connectedOnce = true;
       if (!config) {
         socket.emit("config", { locale: locale }, function (reply) {
           if (!reply || reply.error) { return; }

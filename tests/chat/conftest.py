@@ -85,6 +85,10 @@ class Agent(Client):
 
 @pytest.fixture
 def chat_server(web_server):
+    from tests.console.conftest import compile_translations
+
+    compile_translations()
+
     def start(**extra):
         return web_server(**{**CHAT_ENV, **extra})
     return start
@@ -101,3 +105,11 @@ def clients():
     yield track
     for client in opened:
         client.close()
+
+
+def agent_cookie(app, agent, url: str) -> dict:
+    """A signed session cookie for ``agent`` on a server sharing the test secret."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": str(agent.id), "_fresh": True, "locale": "ko"})
+    return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": url,
+            "httpOnly": True, "sameSite": "Lax"}
