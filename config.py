@@ -129,6 +129,7 @@ class Config:
         self.CHAT_IDENTITY_SECRET = env.str("DESK_CHAT_IDENTITY_SECRET")  # HMAC-SHA256(email) from your site
         self.CHAT_MAX_MESSAGE_CHARS = env.int("DESK_CHAT_MAX_MESSAGE_CHARS", 4000)
         self.CHAT_MESSAGES_PER_MINUTE = env.int("DESK_CHAT_MESSAGES_PER_MINUTE", 30)
+        self.CHAT_STARTS_PER_MINUTE = env.int("DESK_CHAT_STARTS_PER_MINUTE", 20)  # new chats per IP address
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}

@@ -155,3 +155,6 @@ def load(customers: int = 200, seed: int = 7) -> None:
                 tickets.update(ticket.id, {"priority": rng.choice(["high", "urgent", "low"])},
                                actor=staff["supervisor@desk.localhost"])
             _backdate(ticket.id, when, rng)
+    from channels.chat.demo import seed as seed_chats  # a few live-chat conversations
+
+    seed_chats(staff)

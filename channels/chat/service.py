@@ -144,9 +144,17 @@ def _client_id(value) -> str:
     return value
 
 
+def _hit(limit: str, *keys: str) -> bool:
+    """Count one hit against a shared limit (Redis when configured); always allowed when rate
+    limiting is switched off (RATELIMIT_ENABLED)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    return limiter.limiter.hit(parse_limit(limit), *keys)
+
+
 def _rate_limit(visitor_id: str) -> None:
     per_minute = current_app.config["CHAT_MESSAGES_PER_MINUTE"]
-    if not limiter.limiter.hit(parse_limit(f"{per_minute}/minute"), "chat-visitor", visitor_id):
+    if not _hit(f"{per_minute}/minute", "chat-visitor", visitor_id):
         raise Forbidden("too many messages; wait a moment", code="rate_limited")
 
 
@@ -154,7 +162,8 @@ def _rate_limit(visitor_id: str) -> None:
 
 def limit_starts(address: str | None) -> None:
     """New chats per network address: starting chats is free for anyone, so it is rate-limited."""
-    if not limiter.limiter.hit(parse_limit("20/minute"), "chat-start", address or "-"):
+    per_minute = current_app.config["CHAT_STARTS_PER_MINUTE"]
+    if not _hit(f"{per_minute}/minute", "chat-start", address or "-"):
         raise Forbidden("too many new chats from your network; wait a moment", code="rate_limited")
 
 

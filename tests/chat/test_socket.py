@@ -133,3 +133,85 @@ def test_outside_business_hours_the_widget_is_told(staff, make, chat_server, cli
     assert "outside our chat hours" in config["strings"]["offline_closed_hours"]
     started = visitor.call("start", {"name": "Late", "body": "hello?", "client_id": uuid.uuid4().hex})
     assert started["status"] == "offline" and started["offline_reason"] == "closed_hours"
+
+
+def test_supervisors_see_presence_change_live(staff, make, chat_server, clients):
+    server = chat_server()
+    supervisor = clients(Agent(server.url, make.token(staff["supervisor"])))
+    agent = clients(Agent(server.url, make.token(staff["agent"])))
+    online = supervisor.wait_for("presence", where=lambda d: d["agent"]["id"] == staff["agent"].id)
+    assert online["status"] == "online"
+    assert agent.call("presence.set", {"status": "away"})["status"] == "away"
+    away = supervisor.wait_for("presence", where=lambda d: d["agent"]["id"] == staff["agent"].id)
+    assert away["status"] == "away"
+    board = {row["agent"]["id"]: row["status"] for row in supervisor.call("presence.board")["board"]}
+    assert board[staff["agent"].id] == "away" and board[staff["supervisor"].id] == "online"
+    assert agent.call("presence.board")["error"]["code"] == "forbidden"  # agents do not see the board
+    assert agent.call("presence.set", {"status": "asleep"})["error"]["field"] == "status"
+    agent.client.disconnect()
+    gone = supervisor.wait_for("presence", where=lambda d: d["agent"]["id"] == staff["agent"].id)
+    assert gone["status"] == "offline"
+
+
+def test_transfer_to_a_colleague_and_invite_a_supervisor(staff, make, chat_server, clients):
+    server = chat_server()
+    first = clients(Agent(server.url, make.token(staff["agent"])))
+    colleague_model = make.agent("agent", ["general"], name="박상담")
+    colleague = clients(Agent(server.url, make.token(colleague_model)))
+    supervisor = clients(Agent(server.url, make.token(staff["supervisor"])))
+    visitor = clients(Visitor(server.url))
+    visitor.call("start", {"name": "Transfer", "body": "help", "client_id": "t1"})
+    chat = first.wait_for("chat.offered")["chat"]["id"]
+    first.call("chat.accept", {"chat": chat})
+    visitor.wait_for("agent_joined")
+
+    moved = first.call("chat.transfer", {"chat": chat, "agent": colleague_model.id})
+    assert moved["chat"]["agent"]["id"] == colleague_model.id
+    assert visitor.wait_for("agent_joined")["agent"]["name"] == "박상담"
+    assert first.call("chat.send", {"chat": chat, "client_id": "x", "body": "still me?"})["error"]["code"] == "forbidden"
+    reply = colleague.call("chat.send", {"chat": chat, "client_id": "y", "body": "제가 이어서 도와드릴게요"})
+    assert visitor.wait_for("message", where=lambda m: m["author"]["kind"] == "agent")["id"] == reply["id"]
+
+    colleague.call("chat.invite", {"chat": chat, "agent": staff["supervisor"].id})
+    invited = supervisor.wait_for("chat.invited")
+    assert invited["chat"]["id"] == chat and invited["by"]["name"] == "박상담"
+    assert colleague.call("chat.invite", {"chat": chat, "agent": staff["agent"].id})["error"]["field"] == "agent"
+    note = supervisor.call("chat.send", {"chat": chat, "client_id": "s", "body": "관리자입니다"})
+    assert visitor.wait_for("message", where=lambda m: m["id"] == note["id"])["body"] == "관리자입니다"
+
+
+def test_transfer_to_a_queue_offers_the_chat_again(staff, make, chat_server, clients):
+    server = chat_server()
+    billing_agent_model = make.agent("agent", ["billing"])
+    agent = clients(Agent(server.url, make.token(staff["agent"])))
+    billing = clients(Agent(server.url, make.token(billing_agent_model)))
+    visitor = clients(Visitor(server.url))
+    visitor.call("start", {"name": "Q", "body": "결제 문의", "client_id": "q1"})
+    chat = agent.wait_for("chat.offered")["chat"]["id"]
+    agent.call("chat.accept", {"chat": chat})
+    from desk.models import Queue
+    billing_queue = db.session.scalar(select(Queue).where(Queue.slug == "billing"))
+    assert agent.call("chat.transfer", {"chat": chat, "queue": billing_queue.id})["chat"]["status"] == "waiting"
+    offered = billing.wait_for("chat.offered")["chat"]
+    assert offered["id"] == chat and offered["queue"]["id"] == billing_queue.id
+    assert billing.call("chat.accept", {"chat": chat})["chat"]["agent"]["id"] == billing_agent_model.id
+
+
+def test_a_reply_from_the_api_reaches_the_visitor_once(staff, make, chat_server, clients):
+    """Any agent reply on channel chat (ticket page, API) is pushed to the visitor, once."""
+    import json
+    import urllib.request
+
+    server = chat_server()
+    agent = clients(Agent(server.url, make.token(staff["agent"])))
+    visitor = clients(Visitor(server.url))
+    visitor.call("start", {"name": "Api", "body": "hello", "client_id": "p1"})
+    ticket_id = agent.wait_for("chat.offered")["chat"]["ticket_id"]
+    request = urllib.request.Request(f"{server.url}/api/v1/tickets/{ticket_id}/replies", method="POST",
+                                     data=json.dumps({"channel": "chat", "body": "API로 답변"}).encode(),
+                                     headers={"Authorization": f"Bearer {make.token(staff['agent'])}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        reply_id = json.loads(response.read())["id"]
+    got = visitor.drain("message", settle=1.5)
+    assert [m["id"] for m in got if m["author"]["kind"] == "agent"] == [reply_id]
