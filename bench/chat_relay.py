@@ -16,6 +16,7 @@ generator, asyncio + python-socketio AsyncClient over WebSocket):
    send-to-acknowledgement time, lost and duplicated messages.
 
     .venv/bin/python bench/chat_relay.py [--pairs 50,200,500] [--seconds 20] [--modes gevent,threading]
+                                         [--databases sqlite,postgresql] [--processes 2] [--both-sides]
 
 Modes: ``gevent`` is ``python -m desk web`` (the production entry point); ``threading`` runs the same
 app with Flask-SocketIO's threading mode on Werkzeug (simple-websocket), for comparison.
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import OUT_DIR, SECRET, free_port, pg_database, pg_reachable  # noqa: E402
 
 SEND_EVERY = 2.0
+REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -123,7 +125,7 @@ class Stats:
         self.errors = 0
 
 
-async def run_level(url: str, tokens: list[str], seconds: float, both_sides: bool) -> dict:
+async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sides: bool) -> dict:
     import socketio
 
     pairs = len(tokens)
@@ -149,7 +151,7 @@ async def run_level(url: str, tokens: list[str], seconds: float, both_sides: boo
     offered: list[asyncio.Future] = []
     loop = asyncio.get_running_loop()
 
-    async def connect(client, namespace, auth=None):
+    async def connect(client, url, namespace, auth=None):
         async with gate:
             await client.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], wait_timeout=30)
 
@@ -184,9 +186,11 @@ async def run_level(url: str, tokens: list[str], seconds: float, both_sides: boo
         visitors.append(visitor)
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(connect(a, "/console", {"token": t}) for a, t in zip(agents, tokens)))
+    # With several processes, a pair's customer and agent sit on different ones (through Redis).
+    await asyncio.gather(*(connect(a, urls[(i + 1) % len(urls)], "/console", {"token": t})
+                           for i, (a, t) in enumerate(zip(agents, tokens))))
     await asyncio.gather(*(a.call("presence.hello", {}, namespace="/console", timeout=60) for a in agents))
-    await asyncio.gather(*(connect(v, "/chat") for v in visitors))
+    await asyncio.gather(*(connect(v, urls[i % len(urls)], "/chat") for i, v in enumerate(visitors)))
 
     async def start(i):
         async with gate:
@@ -240,8 +244,8 @@ async def run_level(url: str, tokens: list[str], seconds: float, both_sides: boo
     started = time.perf_counter()
     await asyncio.gather(*(pair(i, started + seconds) for i in range(pairs)))
     sending_time = time.perf_counter() - started
-    # Stragglers: wait until everything sent has arrived, or 10 s.
-    deadline = time.perf_counter() + 10
+    # Stragglers: wait until everything sent has arrived, or 60 s (slow is not lost).
+    deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline and any(k not in stats.received for k in stats.sent):
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # a late duplicate would arrive now
@@ -266,20 +270,29 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
 
     migrate.upgrade(url)
     tokens = seed(url, Path(f"{base}-seed"), pairs)
-    port = free_port()
-    proc = start_server(mode, server_env(url, Path(f"{base}-web"), port), Path(f"{base}.log"))
+    procs, urls = [], []
+    label = mode if args.processes == 1 else f"{mode}x{args.processes}"
     try:
-        r = asyncio.run(run_level(f"http://127.0.0.1:{port}", tokens, args.seconds, args.both_sides))
+        for n in range(args.processes):
+            port = free_port()
+            env = server_env(url, Path(f"{base}-web{n}"), port)
+            if args.processes > 1:
+                env["DESK_REDIS_URL"] = REDIS_URL
+            procs.append(start_server(mode, env, Path(f"{base}-{n}.log")))
+            urls.append(f"http://127.0.0.1:{port}")
+        r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides))
     except Exception as exc:
-        print(f"{mode:9} {kind:10} {pairs:>5} failed: {type(exc).__name__}: {exc}", flush=True)
+        print(f"{label:9} {kind:10} {pairs:>5} failed: {type(exc).__name__}: {exc}", flush=True)
         return
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    print(f"{mode:9} {kind:10} {pairs:>5} {r['sent']:>6} {r['rate']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print(f"{label:9} {kind:10} {pairs:>5} {r['sent']:>6} {r['rate']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
           f"{r['max']:>7.1f} {r['ack_p50']:>7.1f} {r['ack_p99']:>7.1f} {r['lost']:>5} {r['dup']:>4} "
           f"{r['errors']:>4} {r['setup_s']:>7.1f}", flush=True)
 
@@ -290,6 +303,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--modes", default="gevent,threading")
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgresql")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="web processes sharing Redis (redis://127.0.0.1:6379/13); pairs split across them")
     parser.add_argument("--both-sides", action="store_true", help="each side sends every 2 s (twice the load)")
     parser.add_argument("--serve-threading", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

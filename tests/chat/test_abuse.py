@@ -127,3 +127,11 @@ def test_agent_capacity_is_respected(staff, make, chat_server, clients):
     chats = agent.call("chat.list")["chats"]
     two = next(c["id"] for c in chats if c["name"] == "Two")
     assert agent.call("chat.accept", {"chat": two})["error"]["code"] == "at_capacity"
+
+
+def test_a_widget_site_cannot_open_the_agents_console_socket(staff, make, chat_server):
+    server = chat_server(DESK_CHAT_ALLOWED_ORIGINS="https://shop.example.kr")
+    client = socketio.Client(reconnection=False, websocket_extra_options={"origin": "https://shop.example.kr"})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, namespaces=["/console"], auth={"token": make.token(staff["agent"])},
+                       transports=["websocket"], wait_timeout=5)
