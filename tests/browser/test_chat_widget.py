@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from desk.extensions import db
 from desk.models import Interaction
-from tests.browser.conftest import CHROMIUM_ARGS, VIEWPORT, browser, screenshot  # noqa: F401  (fixture)
-from tests.chat.conftest import agent_cookie
+from tests.browser.conftest import VIEWPORT, screenshot
+from tests.chat.conftest import agent_cookie, chat_server  # noqa: F401  (fixture)
+from tests.realtime.conftest import web_server  # noqa: F401  (fixture)
 
 pytest.importorskip("playwright")
 
