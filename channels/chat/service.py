@@ -462,7 +462,7 @@ def accept(agent: Agent, chat_id) -> ChatSession:
 
     def unit() -> ChatSession:
         with db.write() as session:
-            row = session.get(ChatSession, cs.id, with_for_update=True, populate_existing=True)
+            row = _locked(session, cs.id)
             if row.status != "waiting":
                 raise Conflict("someone else has already taken this chat" if row.status == "active"
                                else "this chat is no longer waiting", code="chat_taken")
@@ -533,7 +533,7 @@ def transfer(agent: Agent, chat_id, *, to_agent=None, to_queue=None) -> ChatSess
 
     def unit() -> ChatSession:
         with db.write() as session:
-            row = session.get(ChatSession, cs.id, with_for_update=True, populate_existing=True)
+            row = _locked(session, cs.id)
             if row.status not in LIVE:
                 raise Conflict("this chat is no longer live", code="chat_ended")
             if to_agent is not None:
@@ -600,7 +600,7 @@ def end_by_agent(agent: Agent, chat_id) -> ChatSession:
 def _end(chat_id: int, *, by: str) -> ChatSession:
     def unit() -> ChatSession:
         with db.write() as session:
-            row = session.get(ChatSession, chat_id, with_for_update=True, populate_existing=True)
+            row = _locked(session, chat_id)
             if row.status == "ended":
                 return row
             row.status, row.ended_at, row.ended_by = "ended", utcnow(), by
@@ -610,6 +610,13 @@ def _end(chat_id: int, *, by: str) -> ChatSession:
                                              "deflected": bool(row.deflected_article)})
             return row
     return db.retrying(unit)
+
+
+def _locked(session, chat_id: int) -> ChatSession:
+    """The chat row, re-read and locked until commit (only the row: PostgreSQL cannot lock the outer
+    side of the eager joins)."""
+    return session.scalar(select(ChatSession).where(ChatSession.id == chat_id).with_for_update(of=ChatSession)
+                          .execution_options(populate_existing=True))
 
 
 def _int(value, field: str) -> int:
