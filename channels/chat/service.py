@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
@@ -36,11 +38,19 @@ STARTED_TEXT = {"ko": "(채팅 시작)", "en": "(chat started)"}
 
 # Per-ticket ordering inside one process: commit and emit of one conversation's messages happen
 # in commit order, and a reconnecting visitor's replay cannot interleave with a live message.
-_STRIPES = [threading.Lock() for _ in range(256)]
+_STRIPES = [threading.Lock() for _ in range(4096)]
 
 
-def conversation_lock(ticket_id: int | None) -> threading.Lock:
-    return _STRIPES[(ticket_id or 0) % len(_STRIPES)]
+@contextmanager
+def conversation_lock(ticket_id: int | None) -> Iterator[None]:
+    """Hold the conversation's lock. The session's transaction ends first: a greenlet must never
+    wait for this lock while keeping a pooled connection, or waiters could hold every connection
+    the lock's holder needs."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    with _STRIPES[(ticket_id or 0) % len(_STRIPES)]:
+        yield
 
 
 # -- shapes --------------------------------------------------------------------------------------
