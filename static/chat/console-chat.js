@@ -133,6 +133,7 @@
     this.waitingList = $("[data-waiting]", root);
     this.mineList = $("[data-mine]", root);
     this.board = $("[data-board]", root);
+    this.allList = $("[data-all]", root);
     this.panes = $("[data-panes]", root);
     this.chats = {};      // id -> chat
     this.open = {};       // id -> Pane
@@ -215,6 +216,7 @@
     var desk = this;
     desk.waitingList.textContent = "";
     desk.mineList.textContent = "";
+    if (desk.allList) { desk.allList.textContent = ""; }
     var waiting = 0;
     var active = 0;
     Object.keys(desk.chats).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
@@ -236,6 +238,13 @@
         accept.addEventListener("click", function () { desk.accept(chat, accept); });
         li.appendChild(accept);
         desk.waitingList.appendChild(li);
+      } else if (chat.status === "active" && !mine && desk.allList) {
+        var row = el("li", "cd-item");
+        var open = el("button", "cd-item-open", (chat.name || desk.S.visitor) + (chat.agent ? " · " + chat.agent.name : ""));
+        open.type = "button";
+        open.addEventListener("click", function () { desk.openPane(chat); });
+        row.appendChild(open);
+        desk.allList.appendChild(row);
       } else if (chat.status === "active" && mine) {
         active += chat.agent && chat.agent.id === desk.me ? 1 : 0;
         var item = el("li", "cd-item");
