@@ -11,7 +11,7 @@ def init_app(app) -> None:
     from channels.chat.delivery import ChatAdapter
     from channels.chat.views import bp
     from channels.chat import hours
-    from desk.extensions import csrf, socketio
+    from desk.extensions import socketio
 
     try:
         hours.parse(app.config["CHAT_HOURS"])

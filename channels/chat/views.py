@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from channels.chat import service, strings
 from desk.errors import DeskError
 from desk.extensions import db, limiter
-from desk.models import Agent, ChatSession, Customer, Interaction, Queue, Ticket
+from desk.models import Agent, Customer, Interaction, Queue, Ticket
 
 bp = Blueprint("chat", __name__)
 
@@ -84,7 +83,6 @@ def widget_strings(locale: str | None) -> dict:
         return strings.widget_strings()
 
 
-__all__ = ["bp", "widget_strings", "ChatSession", "_"]
 
 
 @bp.app_context_processor
