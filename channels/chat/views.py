@@ -83,8 +83,6 @@ def widget_strings(locale: str | None) -> dict:
         return strings.widget_strings()
 
 
-
-
 @bp.app_context_processor
 def _chat_nav():
     """The console layout shows the Chats link (and loads the chat script) when this channel is loaded."""
