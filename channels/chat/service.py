@@ -225,6 +225,10 @@ def start(visitor_id: str, *, name=None, email=None, email_hmac=None, topic=None
                 participants=[], created_at=utcnow())
             session.add(cs)
             session.flush()
+            # Articles opened before this chat did not answer the visitor after all: not deflections.
+            session.execute(update(ChatDeflection).where(ChatDeflection.visitor_id == visitor_id,
+                                                         ChatDeflection.session_id.is_(None))
+                            .values(session_id=cs.id))
             customer = session.get(Customer, ticket.customer_id)
             if locale and not customer.locale:
                 customer.locale = locale
@@ -654,11 +658,16 @@ def desk_state(agent: Agent) -> dict:
                   if agent.id in (cs.participants or []) and cs.agent_id != agent.id]
     return {"chats": chats, "presence": presence.status_of(session, agent.id),
             "capacity": agent.chat_capacity, "active": active_count(session, agent.id),
-            "board": presence.board(session) if agent.has_role("supervisor") else None}
+            "board": presence.board(session) if agent.has_role("supervisor") else None,
+            "deflection": deflection_stats(session) if agent.has_role("supervisor") else None}
 
 
 def deflection_stats(session) -> dict:
+    """Suggested articles opened, and how many visitors an article answered: no chat after it
+    (counted per visitor), or a chat that ended on the article."""
     total = session.scalar(select(func.count()).select_from(ChatDeflection)) or 0
-    without_chat = session.scalar(select(func.count()).select_from(ChatDeflection)
-                                  .where(ChatDeflection.session_id.is_(None))) or 0
-    return {"articles_opened": total, "deflected_before_chat": without_chat}
+    before_chat = session.scalar(select(func.count(func.distinct(ChatDeflection.visitor_id)))
+                                 .where(ChatDeflection.session_id.is_(None))) or 0
+    ended_on_article = session.scalar(select(func.count()).select_from(ChatSession).where(
+        ChatSession.status == "ended", ChatSession.deflected_article.is_not(None))) or 0
+    return {"articles_opened": total, "deflected": before_chat + ended_on_article}

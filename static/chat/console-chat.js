@@ -191,6 +191,11 @@
           desk.openPane(chat);
         }
       });
+      var deflection = $("[data-deflection]", desk.root);
+      if (state.deflection && deflection) {
+        deflection.textContent = (deflection.dataset.template || "")
+          .replace("{n}", String(state.deflection.deflected)).replace("{m}", String(state.deflection.articles_opened));
+      }
       if (state.board && desk.board) {
         desk.board.textContent = "";
         state.board.forEach(function (entry) { desk.boardSet(entry.agent, entry.status); });

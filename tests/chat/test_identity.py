@@ -105,7 +105,15 @@ def test_opening_a_suggested_article_counts_as_deflection(chat_app):
     service.deflected("v_defl", "kb-12", "배송 조회 방법", "배송 언제")
     row = db.session.scalar(select(ChatDeflection))
     assert (row.visitor_id, row.article_id, row.session_id) == ("v_defl", "kb-12", None)
-    assert service.deflection_stats(db.session) == {"articles_opened": 1, "deflected_before_chat": 1}
+    assert service.deflection_stats(db.session) == {"articles_opened": 1, "deflected": 1}
+    # Another visitor reads an article and starts a chat anyway: not a deflection.
+    service.deflected("v_other", "kb-3", "환불 규정", "환불")
+    service.start("v_other", name="Still asking", body="환불 문의", client_id="c1")
+    # A third ends their chat on an article: a deflection.
+    cs, _ = service.start("v_third", name="Reader", body="배송 문의", client_id="c1")
+    service.deflected("v_third", "kb-12", "배송 조회 방법", "배송")
+    service.end_by_visitor(db.session.get(ChatSession, cs.id))
+    assert service.deflection_stats(db.session) == {"articles_opened": 3, "deflected": 2}
 
 
 @pytest.mark.parametrize("when, expected", [
