@@ -138,3 +138,48 @@ def test_standalone_chat_page_in_english_is_keyboard_usable(staff, chat_server, 
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_widget_embedded_on_another_site(staff, chat_server, browser):
+    """The one-line embed on a page of a different origin (listed in DESK_CHAT_ALLOWED_ORIGINS)."""
+    import http.server
+    import threading
+
+    from playwright.sync_api import expect
+
+    from tests.live import free_port
+
+    site_port = free_port()
+    server = chat_server(DESK_CHAT_ALLOWED_ORIGINS=f"http://localhost:{site_port}")
+    page_html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>'
+                 f'<h1>Another shop</h1><script src="{server.url}/static/chat/widget.js" data-desk="{server.url}" '
+                 f'data-locale="en" defer></script></body></html>').encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    problems: list[str] = []
+    context, page = _context(browser, problems)
+    try:
+        page.goto(f"http://localhost:{site_port}/")
+        page.get_by_role("button", name="Chat with us").click()
+        page.get_by_label("Name").fill("Guest")
+        page.get_by_label("Email (optional)").fill("guest@example.com")
+        page.get_by_label("Your question").fill("Do you ship abroad?")
+        page.get_by_role("button", name="Start chat").click()
+        expect(page.locator(".dc-msg-visitor[data-id] .dc-bubble")).to_have_text(["Do you ship abroad?"])
+        page.keyboard.press("Escape")  # the panel closes to the launcher, keyboard first
+        expect(page.get_by_role("button", name="Chat with us")).to_be_focused()
+    finally:
+        context.close()
+        httpd.shutdown()
+    assert not problems, problems
