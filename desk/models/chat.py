@@ -42,8 +42,9 @@ class ChatSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column()
     ended_by: Mapped[str | None] = mapped_column(String(16))
 
-    queue: Mapped[Queue | None] = relationship(lazy="joined")
-    agent: Mapped[Agent | None] = relationship(lazy="joined")
+    # Loaded only when a chat is shown (not on every message).
+    queue: Mapped[Queue | None] = relationship()
+    agent: Mapped[Agent | None] = relationship()
 
     __table_args__ = (
         Index("ix_chat_session_visitor", "visitor_id", "id"),
