@@ -28,6 +28,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/queue_list.py
 	$(BIN)/python bench/kb_search.py
 	$(BIN)/python bench/phone.py
+	$(BIN)/python bench/email_ingest.py
+	$(BIN)/python bench/chat_relay.py
 	$(BIN)/python bench/console.py
 
 install: $(VENV)/.runtime

@@ -121,7 +121,7 @@ class Config:
         self.MAIL_SENDER_HOURLY_LIMIT = env.int("DESK_MAIL_SENDER_HOURLY_LIMIT", 20)
         self.MAIL_PARSE_TIMEOUT = float(env.int("DESK_MAIL_PARSE_TIMEOUT", 20))
         # Channel packages loaded at start-up; each registers its adapter, routes and handlers.
-        self.CHANNEL_MODULES: tuple[str, ...] = ("channels.email", "channels.twilio")
+        self.CHANNEL_MODULES: tuple[str, ...] = ("channels.email", "channels.chat", "channels.twilio")
         # Extra origins allowed to open Socket.IO connections (same origin is always allowed).
         self.ALLOWED_ORIGINS: list[str] = []
         self.INTERNAL_RELAY_URL = f"http://127.0.0.1:{self.HTTP_PORT}/internal/fanout"
@@ -130,6 +130,15 @@ class Config:
         self.CALLBACK_RATE_LIMIT = env.str("DESK_CALLBACK_RATE_LIMIT", "5 per minute;30 per day")
         self.CALLBACK_MAX_ATTEMPTS = env.int("DESK_CALLBACK_MAX_ATTEMPTS", 3)
         self.CALLBACK_RETRY_MINUTES = env.int("DESK_CALLBACK_RETRY_MINUTES", 30)
+        # Live chat (channels/chat): who may embed the widget, business hours, identity, limits.
+        public_origin = "/".join(self.PUBLIC_URL.split("/")[:3])
+        self.CHAT_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in
+                                     (env.str("DESK_CHAT_ALLOWED_ORIGINS") or public_origin).split(",") if o.strip()]
+        self.CHAT_HOURS = env.str("DESK_CHAT_HOURS", "mon-fri 09:00-18:00")  # or "always"
+        self.CHAT_IDENTITY_SECRET = env.str("DESK_CHAT_IDENTITY_SECRET")  # HMAC-SHA256(email) from your site
+        self.CHAT_MAX_MESSAGE_CHARS = env.int("DESK_CHAT_MAX_MESSAGE_CHARS", 4000)
+        self.CHAT_MESSAGES_PER_MINUTE = env.int("DESK_CHAT_MESSAGES_PER_MINUTE", 30)
+        self.CHAT_STARTS_PER_MINUTE = env.int("DESK_CHAT_STARTS_PER_MINUTE", 20)  # new chats per IP address
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}

@@ -162,3 +162,6 @@ def load(customers: int = 200, seed: int = 7) -> None:
             _backdate(ticket.id, when, rng)
     knowledge_demo.seed(staff["admin@desk.localhost"])  # help-center categories and articles
     demo_phone.seed()  # callbacks and a small call campaign
+    from channels.chat.demo import seed as seed_chats  # a few live-chat conversations
+
+    seed_chats(staff)

@@ -5,6 +5,8 @@ from .customer import IDENTITY_KINDS, Customer, Identity
 from .knowledge import ARTICLE_STATUSES, KB_LOCALES, Csat, KbArticle, KbCategory, KbDeflection, KbFeedback, KbRevision, PortalLogin, PortalMail  # noqa: E501,F401
 from .mail import QUARANTINE_REASONS, MailQuarantine
 from .phone import CallLog, Callback, Campaign, CampaignContact, TwilioEvent  # noqa: F401
+from .chat import CHAT_STATUSES, ChatDeflection, ChatSession  # noqa: E402,F401
+from .presence import PRESENCE_STATUSES, AgentPresence  # noqa: E402,F401
 from .system import AuditLog, Counter, Heartbeat, OutboxItem
 from .ticket import (
     CHANNELS,

@@ -18,8 +18,22 @@ def _agent_from_auth(auth_data) -> Agent | None:
     return auth.agent_for_token(token) if token else None
 
 
+def _origin_ok() -> bool:
+    """Only our own pages (and ALLOWED_ORIGINS) may open the console socket: Engine.IO also admits
+    the chat widget's sites, which must never ride on an agent's cookies."""
+    from flask import current_app
+
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True
+    own = f"{request.environ.get('wsgi.url_scheme', 'http')}://{request.host}"
+    return origin.rstrip("/") in {own, *(current_app.config.get("ALLOWED_ORIGINS") or [])}
+
+
 class ConsoleNamespace(Namespace):
     def on_connect(self, auth_data=None):
+        if not _origin_ok():
+            return False
         agent = _agent_from_auth(auth_data)
         if agent is None or not agent.is_active:
             return False  # refuses the connection

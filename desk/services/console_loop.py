@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from desk.extensions import db
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 CURSOR = "console.tickets"
 OVERLAP = timedelta(seconds=30)
 BATCH = 500
+# An agent whose console has been gone this long gives back unanswered work (a page reload or a
+# short network drop must not); checked every OFFLINE_SWEEP.
+OFFLINE_GRACE = timedelta(minutes=2)
+OFFLINE_SWEEP = 30.0
 
 
 class ConsoleLoop:
@@ -32,12 +38,17 @@ class ConsoleLoop:
         self.app = app
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
+        self._next_sweep = 0.0
 
     def run_once(self) -> int:
         """One pass; returns how much it did (tickets synced + assigned + warned + breached)."""
         with self.app.app_context():
             try:
-                return db.retrying(_pass)
+                done = db.retrying(_pass)
+                if time.monotonic() >= self._next_sweep:
+                    self._next_sweep = time.monotonic() + OFFLINE_SWEEP
+                    done += sweep_offline()
+                return done
             finally:
                 db.session.remove()
 
@@ -92,6 +103,18 @@ def _pass() -> int:
         warned, breached = sla.check_due(session, now)
         done += warned + breached
     return done
+
+
+def sweep_offline() -> int:
+    """Move unanswered tickets away from agents who went offline (when presence is installed)."""
+    presence = current_app.extensions.get("desk_presence")
+    if presence is None or not hasattr(presence, "gone_offline"):
+        return 0
+    moved = 0
+    for agent_id in presence.gone_offline(OFFLINE_GRACE):
+        db.session.rollback()  # end the read before the write unit
+        moved += assignment.agent_went_offline(agent_id)
+    return moved
 
 
 def _assigned_by_someone(session, ticket: Ticket) -> None:

@@ -16,8 +16,10 @@ MAX_BODY = 100_000
 
 
 def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None, internal: bool = False,
-         html: str | None = None, status: str | None = None) -> Interaction:
-    """Reply to the customer on ``channel`` (or add an internal note) and queue the delivery."""
+         html: str | None = None, status: str | None = None, external_id: str | None = None) -> Interaction:
+    """Reply to the customer on ``channel`` (or add an internal note) and queue the delivery.
+
+    ``external_id`` (a client's message id) makes a retry return the first reply instead of a second one."""
     if not isinstance(body, str) or not body.strip():
         raise Invalid("the reply is empty", field="body")
     if len(body) > MAX_BODY:
@@ -34,6 +36,11 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} not found")
         access.require_ticket(actor, ticket)
+        if external_id is not None:
+            seen = session.scalar(select(Interaction).where(Interaction.channel == (channel or "note"),
+                                                            Interaction.external_id == external_id))
+            if seen is not None:
+                return seen
         if ticket.status == "closed":
             raise Conflict("the ticket is closed; replies to it are not possible", code="ticket_closed")
         customer = ticket.customer
@@ -54,7 +61,7 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
                 ticket_id=ticket.id, customer_id=customer.id, channel=channel, direction="outbound",
                 author_agent_id=actor.id, subject=_reply_subject(ticket), text=body.strip(),
                 html=clean_html(html), delivery_status="queued", meta={"to": address},
-                created_at=now, occurred_at=now,
+                external_id=external_id, created_at=now, occurred_at=now,
             )
             session.add(interaction)
             session.flush()
