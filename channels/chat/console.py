@@ -157,4 +157,7 @@ EVENTS = {
 def register() -> None:
     for name, fn in EVENTS.items():
         socketio.on(name, namespace=NS)(fn)
-    socketio.on("disconnect", namespace=NS)(on_disconnect)
+    from desk.realtime.console import DISCONNECT_HOOKS
+
+    if on_disconnect not in DISCONNECT_HOOKS:
+        DISCONNECT_HOOKS.append(on_disconnect)

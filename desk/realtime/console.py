@@ -30,6 +30,10 @@ def _origin_ok() -> bool:
     return origin.rstrip("/") in {own, *(current_app.config.get("ALLOWED_ORIGINS") or [])}
 
 
+# Called when a console socket closes (a namespace has one disconnect handler).
+DISCONNECT_HOOKS: list = []
+
+
 class ConsoleNamespace(Namespace):
     def on_connect(self, auth_data=None):
         if not _origin_ok():
@@ -94,6 +98,8 @@ class ConsoleNamespace(Namespace):
 
     def on_disconnect(self, *args):
         viewers.gone(request.sid)
+        for hook in DISCONNECT_HOOKS:  # e.g. presence: one handler per event, so others hook in here
+            hook()
 
     def on_typing(self, data):
         try:

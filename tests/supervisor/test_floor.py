@@ -10,7 +10,7 @@ from datetime import timedelta
 import socketio
 
 from desk.models import utcnow
-from desk.services import floor, tickets
+from desk.services import floor, presence, tickets
 from tests.console.conftest import text_of
 from tests.realtime.conftest import web_server, worker_app_for  # noqa: F401  (fixtures)
 from tests.supervisor.helpers import always_open, backdate, policy
@@ -27,6 +27,7 @@ def test_floor_counts_by_queue_and_channel(client, make, staff, sign_in, loop):
     tickets.update(pending.id, {"status": "pending"}, actor=staff["supervisor"])
     backdate(late.id, utcnow() - timedelta(hours=2))
     backdate(waiting.id, utcnow() - timedelta(minutes=45))
+    presence.connected(staff["agent"].id)  # the agent's console is open
     loop()
     summary = floor.compute()
     assert (summary.total.waiting, summary.total.in_progress, summary.total.pending) == (2, 1, 1)

@@ -3,11 +3,14 @@ capacity (a live chat counts 3), waiting work handed out when room frees up, and
 when an agent goes offline."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
 
 from desk.extensions import db
-from desk.models import Agent, AgentSettings, Notification, Queue
-from desk.services import assignment, replies, tickets
+from desk.models import Agent, AgentPresence, AgentSettings, Notification, Queue, utcnow
+from desk.services import assignment, console_loop, presence, replies, tickets
 from tests.supervisor.helpers import route, ticket
 
 
@@ -22,6 +25,17 @@ class Presence:
 
     def online_ids(self) -> set[int]:
         return set(self.online)
+
+
+@pytest.fixture(autouse=True)
+def presence_as_each_test_says(app):
+    """Most tests here say who is online through the stand-in above; without one installed,
+    every active agent counts as online. The last tests use the real presence service."""
+    real = app.extensions.pop("desk_presence", None)
+    yield real
+    app.extensions.pop("desk_presence", None)
+    if real is not None:
+        app.extensions["desk_presence"] = real
 
 
 def general(make):
@@ -126,3 +140,26 @@ def test_unanswered_work_moves_when_an_agent_goes_offline(app, make, loop):
         assert ticket(answered.id).assignee_id == leaving.id  # answered work stays with its owner
     finally:
         del app.extensions["desk_presence"]
+
+
+def test_real_presence_routes_to_agents_online_and_takes_work_back_after_they_leave(
+        app, make, loop, presence_as_each_test_says):
+    app.extensions["desk_presence"] = presence_as_each_test_says  # the service consoles report to
+    queue = general(make)
+    leaving, staying = make.agent("agent", ["general"]), make.agent("agent", ["general"])
+    never_connected = make.agent("agent", ["general"])
+    route(queue.id, "round_robin")
+    presence.connected(leaving.id)
+    t, _ = make.inbound("email", "a@example.kr", "문의")
+    loop()
+    assert ticket(t.id).assignee_id == leaving.id  # the only agent with a console open
+    presence.connected(staying.id)
+    presence.disconnected(leaving.id)  # a page reload closes the socket for a moment...
+    assert console_loop.sweep_offline() == 0
+    assert ticket(t.id).assignee_id == leaving.id  # ...which is not leaving
+    with db.write() as session:  # two minutes and more later
+        session.execute(update(AgentPresence).where(AgentPresence.agent_id == leaving.id)
+                        .values(changed_at=utcnow() - console_loop.OFFLINE_GRACE - timedelta(seconds=5)))
+    assert console_loop.sweep_offline() == 1
+    assert ticket(t.id).assignee_id == staying.id
+    assert never_connected.id not in app.extensions["desk_presence"].online_ids()
