@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from desk.extensions import db
 from desk.models import BusinessCalendar, Macro, QueueSettings, SlaPolicy, utcnow
-from desk.services import tickets
+from desk.services import presence, tickets
 from desk.services.console_loop import ConsoleLoop
 from tests.browser.conftest import screenshot
 from tests.conftest import Factory
@@ -64,6 +64,9 @@ def test_live_floor_updates_without_reload(signed_in, live_server, live_make, li
 
 def test_agent_workspace_macro_keyboard_and_notifications(signed_in, live_server, live_make, live_app):
     agent, supervisor, admin, made = seed(live_make, live_app)
+    with live_app.app_context():  # the agent is at work: routing hands them waiting tickets first
+        presence.connected(agent.id)
+    ConsoleLoop(live_app).run_once()
     page = signed_in(agent)
     page.goto(f"{live_server.url}/")
     expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
