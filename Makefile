@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Suites run a second time on PostgreSQL: the core, and those with PostgreSQL-specific SQL
+# (row locks with SKIP LOCKED, triggers, date bucketing). PG_SUITES=tests runs everything there.
+PG_SUITES ?= tests/core tests/api tests/twilio tests/supervisor tests/chat
 
 .PHONY: run test test-sqlite test-postgresql bench install dev chromium translations clean
 
@@ -17,10 +20,10 @@ test: $(VENV)/.dev translations chromium
 # The core suites again on PostgreSQL, when a server is reachable.
 test-postgresql: $(VENV)/.dev
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== core suites on PostgreSQL ($(PG_URL))"; \
-		DESK_TEST_DB=postgresql $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/core tests/api; \
+		echo "== $(PG_SUITES) on PostgreSQL ($(PG_URL))"; \
+		DESK_TEST_DB=postgresql $(BIN)/python -m pytest -q -rs -p no:cacheprovider $(PG_SUITES); \
 	else \
-		echo "SKIPPED: PostgreSQL run of the core suites: no server at $(PG_URL)"; \
+		echo "SKIPPED: PostgreSQL run of $(PG_SUITES): no server at $(PG_URL)"; \
 	fi
 
 bench: $(VENV)/.dev
