@@ -120,10 +120,13 @@ def _url(path: str) -> str:
 
 
 def _available_agents() -> list[str]:
-    """Phones of active agents who set one (the first to answer takes the call)."""
-    rows = db.session.scalars(select(Agent.phone).where(Agent.active.is_(True), Agent.phone.is_not(None),
-                                                        Agent.phone != "").order_by(Agent.id).limit(10))
-    return [phone for phone in rows if phone]
+    """Phones of active agents who set one and are online (the first to answer takes the call);
+    without a presence service, of every active agent with a phone."""
+    stmt = select(Agent.phone).where(Agent.active.is_(True), Agent.phone.is_not(None), Agent.phone != "")
+    presence = current_app.extensions.get("desk_presence")
+    if presence is not None:
+        stmt = stmt.where(Agent.id.in_(sorted(presence.online_ids()) or [0]))
+    return [phone for phone in db.session.scalars(stmt.order_by(Agent.id).limit(10)) if phone]
 
 
 @bp.post("/voice")

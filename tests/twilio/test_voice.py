@@ -11,7 +11,7 @@ from sqlalchemy import select
 from channels.twilio import phone
 from desk.extensions import db
 from desk.models import Callback, Interaction, OutboxItem
-from desk.services import calls
+from desk.services import calls, presence
 from tests.twilio.conftest import ACCOUNT_SID, OUR_NUMBER, next_monday, run_outbox
 
 CALL_SID = "CA" + "7" * 32
@@ -100,9 +100,13 @@ def test_pressing_2_records_a_voicemail_with_transcription(staff, twilio_post, a
     assert "환불 문의드립니다" in call.text
 
 
-def test_no_key_rings_agents_with_a_phone_when_open(staff, twilio_post, at):
+def test_no_key_rings_online_agents_with_a_phone_when_open(staff, twilio_post, at):
     at(OPEN)
     calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    calls.set_agent_phone(staff["supervisor"], "010-4444-5555")
+    root = twiml(twilio_post("/twilio/voice/menu", call_params()))
+    assert root.find("Dial") is None and root.find("Record") is not None  # nobody at work: voicemail
+    presence.connected(staff["agent"].id)  # the agent's console is open
     root = twiml(twilio_post("/twilio/voice/menu", call_params()))
     dial = root.find("Dial")
     assert dial.get("callerId") == OUR_NUMBER
