@@ -85,7 +85,7 @@ def reports_page():
                            volume=volume, hourly=hourly, backlog_chart=backlog,
                            legend=charts.legend([labels.get(ch, ch) for ch in report.channels]),
                            queues=queues, agents=agents, channels=[c for c in CHANNELS if c != "note"],
-                           labels=labels, percentile=reports.percentile,
+                           labels=labels, percentile=reports.percentile, csat=reports.csat_summary,
                            ), 422 if error else 200
 
 
@@ -99,6 +99,7 @@ def export_labels() -> dict:
         "res_median_h": _("Resolution median (hours)"), "breached": _("SLA breached"), "backlog": _("Unsolved"),
         "sheet_volume": _("Volume"), "sheet_hours": _("By hour"), "sheet_times": _("Times and SLA"),
         "sheet_agents": _("Agents"), "sheet_backlog": _("Backlog"),
+        "csat_average": _("CSAT (average of 1-5)"), "csat_satisfied": _("CSAT satisfied (4-5, %)"),
     }
 
 

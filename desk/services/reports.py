@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from desk.errors import Invalid
 from desk.extensions import db
-from desk.models import CHANNELS, Agent, Ticket, TicketSla
+from desk.models import CHANNELS, Agent, Csat, Ticket, TicketSla
 
 MAX_DAYS = 366
 
@@ -87,6 +87,15 @@ class AgentStats:
     first_response: list[float] = field(default_factory=list)
     resolution: list[float] = field(default_factory=list)
     breached: int = 0
+    csat: list[int] = field(default_factory=list)  # survey scores (1-5) of their tickets
+
+
+def csat_summary(scores: list[int]) -> dict:
+    """Answered surveys, their mean score and the share of 4s and 5s (the usual CSAT figure)."""
+    if not scores:
+        return {"answered": 0, "average": None, "satisfied": None}
+    return {"answered": len(scores), "average": sum(scores) / len(scores),
+            "satisfied": sum(1 for s in scores if s >= 4) / len(scores)}
 
 
 @dataclass
@@ -102,6 +111,7 @@ class Report:
     sla: dict
     agents: list[AgentStats]
     backlog: list[tuple[date, int]]
+    csat: dict = field(default_factory=lambda: csat_summary([]))
 
 
 def _range(filters: Filters, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -171,9 +181,13 @@ def build(filters: Filters, tz_name: str) -> Report:
     measured_expr = (TicketSla.first_response_due_at.is_not(None)) | (TicketSla.resolution_due_at.is_not(None))
     details = _scope(select(Ticket.assignee_id, _seconds_between(Ticket.first_response_at, Ticket.created_at),
                             _seconds_between(Ticket.solved_at, Ticket.created_at),
-                            func.coalesce(measured_expr, False), TicketSla.breached_at.is_not(None))
-                     .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id).where(*in_range), filters)
-    for assignee, fr, res, measured, breached in session.execute(details):
+                            func.coalesce(measured_expr, False), TicketSla.breached_at.is_not(None), Csat.score)
+                     .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
+                     .outerjoin(Csat, Csat.ticket_id == Ticket.id).where(*in_range), filters)
+    scores: list[int] = []
+    for assignee, fr, res, measured, breached, score in session.execute(details):
+        if score is not None:
+            scores.append(score)
         if fr is not None:
             first.append(round(fr))
         if res is not None:
@@ -193,6 +207,8 @@ def build(filters: Filters, tz_name: str) -> Report:
                 stats.first_response.append(round(fr))
             if measured and breached:
                 stats.breached += 1
+            if score is not None:
+                stats.csat.append(score)
     if agents:
         names = dict(session.execute(select(Agent.id, func.coalesce(func.nullif(Agent.name, ""), Agent.email))
                                      .where(Agent.id.in_(list(agents)))).all())
@@ -207,6 +223,7 @@ def build(filters: Filters, tz_name: str) -> Report:
         sla={"measured": sla_measured, "breached": sla_breached, "compliance": compliance},
         agents=sorted(agents.values(), key=lambda a: (-a.assigned, a.name)),
         backlog=backlog(filters, tz, created_per_day),
+        csat=csat_summary(scores),
     )
 
 
@@ -250,12 +267,17 @@ def rows(report: Report, labels: dict) -> dict[str, list[list]]:
              [labels["resolution"], report.resolution["count"], hours(report.resolution["median"]),
               hours(report.resolution["p90"])],
              [labels["sla_compliance"], report.sla["measured"],
-              "" if report.sla["compliance"] is None else round(report.sla["compliance"] * 100, 1), ""]]
+              "" if report.sla["compliance"] is None else round(report.sla["compliance"] * 100, 1), ""],
+             [labels["csat_average"], report.csat["answered"],
+              "" if report.csat["average"] is None else round(report.csat["average"], 2), ""],
+             [labels["csat_satisfied"], report.csat["answered"],
+              "" if report.csat["satisfied"] is None else round(report.csat["satisfied"] * 100, 1), ""]]
     agents = [[labels["agent"], labels["assigned"], labels["solved"], labels["frt_median_h"],
-               labels["res_median_h"], labels["breached"]]]
+               labels["res_median_h"], labels["breached"], labels["csat_average"]]]
     for a in report.agents:
+        mean = csat_summary(a.csat)["average"]
         agents.append([a.name, a.assigned, a.solved, hours(percentile(a.first_response, 50)),
-                       hours(percentile(a.resolution, 50)), a.breached])
+                       hours(percentile(a.resolution, 50)), a.breached, "" if mean is None else round(mean, 2)])
     backlog_rows = [[labels["day"], labels["backlog"]]] + [[d.isoformat(), n] for d, n in report.backlog]
     return {labels["sheet_volume"]: volume, labels["sheet_hours"]: hourly, labels["sheet_times"]: times,
             labels["sheet_agents"]: agents, labels["sheet_backlog"]: backlog_rows}

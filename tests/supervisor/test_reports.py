@@ -113,3 +113,20 @@ def test_bad_report_input_is_a_clear_422(client, staff, sign_in):
         assert re.search(r'class="flash flash-error"', text_of(response))
         assert client.get(f"/supervisor/reports/export.csv?{query}").status_code == 422
     assert client.get("/supervisor/reports/export.pdf").status_code == 404
+
+
+def test_customer_satisfaction_from_the_surveys(client, app, make, staff, sign_in):
+    from desk.portal import csat
+
+    made = history(make, staff)
+    csat.answer(made[0].id, made[0].customer_id, 5, "빨리 해결됐어요")  # solved, the agent's
+    csat.answer(made[2].id, made[2].customer_id, 2)  # solved, the agent's
+    report = reports.build(reports.Filters(datetime(2026, 11, 10).date(), datetime(2026, 11, 12).date()), "Asia/Seoul")
+    assert report.csat == {"answered": 2, "average": 3.5, "satisfied": 0.5}
+    assert report.agents[0].csat == [5, 2]
+    sign_in("supervisor")
+    html = text_of(client.get("/supervisor/reports?from=2026-11-10&to=2026-11-12"))
+    assert 'data-report="csat">3.5' in html and "만족 50%, 응답 2건" in html
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/supervisor/reports/export.csv?from=2026-11-10&to=2026-11-12").get_data().decode("utf-8-sig"))))
+    assert ["CSAT (1~5점 평균)", "2", "3.5", ""] in rows
