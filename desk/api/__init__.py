@@ -12,4 +12,4 @@ def _headers(response):
     return response
 
 
-from desk.api import customers, meta, tickets  # noqa: E402,F401  (routes register on import)
+from desk.api import customers, meta, ticket_links, tickets  # noqa: E402,F401  (routes register on import)

@@ -26,3 +26,4 @@ __all__ = [
     "OutboxItem", "PRIORITIES", "QUARANTINE_REASONS", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
 ]
 from .console import *  # noqa: E402,F401,F403  (SLA, routing and workspace tables)
+from .ticket_link import LINK_KINDS, LINK_MIRROR, TicketLink  # noqa: E402,F401  (merged, split and related tickets)
