@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from desk.console import admin, supervisor, workspace
+    from desk.console import admin, supervisor, ticket_links, workspace
     from desk.realtime import floor  # noqa: F401  (event subscribers)
     from desk.services import console_loop
 
@@ -11,6 +11,7 @@ def init_app(app) -> None:
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(workspace.bp)
+    app.register_blueprint(ticket_links.bp)
     link = ("desk_admin.index", "Settings", "layers")
     links = app.extensions.setdefault("desk_admin_links", [])
     if link not in links:
