@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -107,12 +111,13 @@ def merge(source_id: int, target_id: int, actor: Agent, *, across_customers: boo
             target.last_inbound_at = source.last_inbound_at
         _touch(target)
         _add_link(session, source, target, "merged_into", actor)
+        # In the agent's language on a page; the desk's default language from the API or a script.
+        with nullcontext() if has_request_context() else force_locale(current_app.config["LOCALE"]):
+            text = _("Merged ticket #%(number)s (%(subject)s) into this one: %(count)s interactions moved.",
+                     number=source.number, subject=source.subject or _("(no subject)"), count=moved)
         note = Interaction(
             ticket_id=target.id, customer_id=target.customer_id, channel="note", direction="internal",
-            author_agent_id=actor.id, created_at=now, occurred_at=now,
-            text=_("Merged ticket #%(number)s (%(subject)s) into this one: %(count)s interactions moved.",
-                   number=source.number, subject=source.subject or _("(no subject)"), count=moved),
-            meta={"merged_from": source.id},
+            author_agent_id=actor.id, created_at=now, occurred_at=now, text=text, meta={"merged_from": source.id},
         )
         session.add(note)
         session.add(AuditLog(actor_agent_id=actor.id, action="ticket.merged", target_type="ticket",

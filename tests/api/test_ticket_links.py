@@ -167,3 +167,16 @@ def test_merge_publishes_updates_for_both_tickets(app, api):
     db.session.rollback()
     assert db.session.get(Ticket, second["id"]).closed_at is not None
     assert db.session.scalar(select(Interaction.ticket_id).where(Interaction.id == first["interactions"][0]["id"])) == first["id"]
+
+
+def test_merge_outside_a_request_writes_the_note_in_the_desks_language(app, make, staff):
+    from desk.services import ticket_links
+
+    target, _ = make.inbound("email", "kim@example.kr", "환불해 주세요", subject="환불 문의")
+    source, moved = make.inbound("sms", "kim@example.kr", "아직이에요", sender_kind="email")
+    ticket_links.merge(source.id, target.id, staff["supervisor"])
+    db.session.rollback()
+    note = db.session.scalar(select(Interaction).where(Interaction.ticket_id == target.id,
+                                                       Interaction.direction == "internal"))
+    assert note.text.startswith(f"티켓 #{source.number}") and "옮긴 대화: 1건" in note.text
+    assert db.session.get(Interaction, moved.id).ticket_id == target.id
