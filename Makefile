@@ -34,6 +34,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/email_ingest.py
 	$(BIN)/python bench/chat_relay.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/ticket_links.py
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev
