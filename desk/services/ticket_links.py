@@ -130,8 +130,8 @@ def merge(source_id: int, target_id: int, actor: Agent, *, across_customers: boo
         publish(session, "interaction.created", {"interaction": interaction_dict(note), "ticket": target_payload})
         publish(session, "ticket.updated", {"ticket": ticket_dict(source),
                                             "changes": {"status": [source_status, "closed"],
-                                                        "merged_into": target.id}})
-        publish(session, "ticket.updated", {"ticket": target_payload, "changes": {"merged_from": source.id}})
+                                                        "merged_into": [None, target.id]}})
+        publish(session, "ticket.updated", {"ticket": target_payload, "changes": {"merged_from": [None, source.id]}})
     return target
 
 
@@ -172,7 +172,7 @@ def split(interaction_id: int, actor: Agent) -> Ticket:
         session.refresh(new)
         session.refresh(ticket)
         publish(session, "ticket.created", {"ticket": ticket_dict(new)})
-        publish(session, "ticket.updated", {"ticket": ticket_dict(ticket), "changes": {"split_to": new.id}})
+        publish(session, "ticket.updated", {"ticket": ticket_dict(ticket), "changes": {"split_to": [None, new.id]}})
     return new
 
 
@@ -192,7 +192,7 @@ def link(a_id: int, b_id: int, actor: Agent) -> bool:
         if created:
             session.add(AuditLog(actor_agent_id=actor.id, action="ticket.linked", target_type="ticket",
                                  target_id=a.id, data={"other": b.id}))
-            _announce(session, a, b, {"linked": b.id}, {"linked": a.id})
+            _announce(session, a, b, {"linked": [None, b.id]}, {"linked": [None, a.id]})
     return created
 
 
@@ -209,7 +209,7 @@ def unlink(a_id: int, b_id: int, actor: Agent) -> bool:
         if removed:
             session.add(AuditLog(actor_agent_id=actor.id, action="ticket.unlinked", target_type="ticket",
                                  target_id=a.id, data={"other": b.id}))
-            _announce(session, a, b, {"unlinked": b.id}, {"unlinked": a.id})
+            _announce(session, a, b, {"linked": [b.id, None]}, {"linked": [a.id, None]})
     return bool(removed)
 
 
