@@ -8,6 +8,7 @@ audit, event), for tickets of a few interactions each.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def main(argv=None) -> None:
         actor = staff["agent"][0]
 
         def ticket(i: int, side: str) -> tuple[int, list[int]]:
-            sender = common.email_for(i, __import__("random").Random(i))
+            sender = common.email_for(i, random.Random(i))
             first, entry = intake.receive(InboundMessage(channel="email", external_id=f"{side}-{i}-0", sender=sender,
                                                          subject=f"문의 {i}", text="안녕하세요"))
             ids = [entry.id]
