@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from desk.extensions import db
-from desk.models import BusinessCalendar, Macro, QueueSettings, SlaPolicy, utcnow
+from desk.models import BusinessCalendar, Macro, Notification, QueueSettings, SlaPolicy, utcnow
 from desk.services import presence, tickets
 from desk.services.console_loop import ConsoleLoop
 from tests.browser.conftest import screenshot
@@ -80,7 +81,12 @@ def test_agent_workspace_macro_keyboard_and_notifications(signed_in, live_server
     start = int(bell.inner_text() or 0) if bell.is_visible() else 0
     tickets.update(made[1].id, {"assignee": agent.id}, actor=supervisor)  # billing routes by hand
     ConsoleLoop(live_app).run_once()
-    expect(bell).to_have_text(str(start + 1), timeout=15_000)
+    with live_app.app_context():
+        kinds = list(db.session.scalars(select(Notification.kind).where(
+            Notification.agent_id == agent.id, Notification.read_at.is_(None))))
+        db.session.remove()
+    assert "assigned" in kinds and len(kinds) > start
+    expect(bell).to_have_text(str(len(kinds)), timeout=15_000)
     page.locator("[data-notif-toggle]").click()
     expect(page.locator(".notif-panel")).to_contain_text("나에게 배정됨")
     screenshot(page, "notifications")
