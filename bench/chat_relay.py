@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -76,8 +77,22 @@ def server_env(database_url: str, instance: Path, port: int) -> dict:
     return env
 
 
-def start_server(mode: str, env: dict, log: Path) -> subprocess.Popen:
+def start_server(mode: str, env: dict, log: Path, profile: Path | None = None) -> subprocess.Popen:
     argv = [sys.executable, "-m", "desk", "web"] if mode == "gevent" else [sys.executable, __file__, "--serve-threading"]
+    if profile is not None:  # cProfile of the whole server process, written when it is interrupted
+        # CPU time, not wall time: under gevent every greenlet switch would count as time spent.
+        code = ("import cProfile, runpy, sys, time\n"
+                "sys.argv = sys.argv[1:]\n"
+                "p = cProfile.Profile(time.process_time)\n"
+                "p.enable()\n"
+                "try:\n"
+                "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+                "except (KeyboardInterrupt, SystemExit):\n"
+                "    pass\n"
+                "finally:\n"
+                f"    p.disable(); p.dump_stats({str(profile)!r})\n")
+        target = str(ROOT / "desk" / "__main__.py") if mode == "gevent" else __file__
+        argv = [sys.executable, "-c", code, target] + argv[-1:]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     import urllib.request
 
@@ -278,7 +293,8 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
             env = server_env(url, Path(f"{base}-web{n}"), port)
             if args.processes > 1:
                 env["DESK_REDIS_URL"] = REDIS_URL
-            procs.append(start_server(mode, env, Path(f"{base}-{n}.log")))
+            profile = Path(f"{args.profile}-{pairs}-{n}.prof") if args.profile else None
+            procs.append(start_server(mode, env, Path(f"{base}-{n}.log"), profile))
             urls.append(f"http://127.0.0.1:{port}")
         r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides))
     except Exception as exc:
@@ -286,7 +302,10 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
         return
     finally:
         for proc in procs:
-            proc.terminate()
+            if args.profile:
+                proc.send_signal(signal.SIGINT)  # lets cProfile write its file
+            else:
+                proc.terminate()
         for proc in procs:
             try:
                 proc.wait(timeout=10)
@@ -306,6 +325,8 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=1,
                         help="web processes sharing Redis (redis://127.0.0.1:6379/13); pairs split across them")
     parser.add_argument("--both-sides", action="store_true", help="each side sends every 2 s (twice the load)")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="run each server under cProfile; writes PREFIX-<pairs>-<n>.prof (slows the server)")
     parser.add_argument("--serve-threading", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_threading:
