@@ -65,8 +65,9 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
                 external_id=external_id, created_at=now, occurred_at=now, attachments=[],
             )
             session.add(interaction)
-            session.flush()
-            session.add(OutboxItem(interaction_id=interaction.id, channel=channel, next_attempt_at=now))
+            # Linked by the relationship, so one flush (below) writes the interaction, its outbox
+            # item and the ticket: no flush of its own just to learn the interaction's id.
+            session.add(OutboxItem(interaction=interaction, channel=channel, next_attempt_at=now))
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
             if ticket.assignee_id is None:
