@@ -140,7 +140,20 @@ class Stats:
         self.errors = 0
 
 
-async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sides: bool) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the server processes so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sides: bool,
+                    pids: list[int] | None = None) -> dict:
     import socketio
 
     pairs = len(tokens)
@@ -257,6 +270,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
 
     measuring = True
     started = time.perf_counter()
+    cpu_before = cpu_seconds(pids or [])
     await asyncio.gather(*(pair(i, started + seconds) for i in range(pairs)))
     sending_time = time.perf_counter() - started
     # Stragglers: wait until everything sent has arrived, or 60 s (slow is not lost).
@@ -264,6 +278,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
     while time.perf_counter() < deadline and any(k not in stats.received for k in stats.sent):
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # a late duplicate would arrive now
+    cpu_used = cpu_seconds(pids or []) - cpu_before  # before the disconnects, which cost CPU too
     for client in agents + visitors:
         try:
             await client.disconnect()
@@ -277,6 +292,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
         "rate": delivered / sending_time, "p50": pct(stats.latency, 50) * 1000, "p99": pct(stats.latency, 99) * 1000,
         "max": max(stats.latency, default=float("nan")) * 1000, "ack_p50": pct(stats.ack, 50) * 1000,
         "ack_p99": pct(stats.ack, 99) * 1000, "lost": lost, "dup": dup, "errors": stats.errors,
+        "cpu_ms": cpu_used * 1000 / delivered if delivered else float("nan"),
     }
 
 
@@ -296,7 +312,7 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
             profile = Path(f"{args.profile}-{pairs}-{n}.prof") if args.profile else None
             procs.append(start_server(mode, env, Path(f"{base}-{n}.log"), profile))
             urls.append(f"http://127.0.0.1:{port}")
-        r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides))
+        r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides, [p.pid for p in procs]))
     except Exception as exc:
         print(f"{label:9} {kind:10} {pairs:>5} failed: {type(exc).__name__}: {exc}", flush=True)
         return
@@ -313,7 +329,7 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
                 proc.kill()
     print(f"{label:9} {kind:10} {pairs:>5} {r['sent']:>6} {r['rate']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
           f"{r['max']:>7.1f} {r['ack_p50']:>7.1f} {r['ack_p99']:>7.1f} {r['lost']:>5} {r['dup']:>4} "
-          f"{r['errors']:>4} {r['setup_s']:>7.1f}", flush=True)
+          f"{r['errors']:>4} {r['setup_s']:>7.1f} {r['cpu_ms']:>6.1f}", flush=True)
 
 
 def main() -> int:
@@ -339,7 +355,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     print(f"{'mode':9} {'db':10} {'pairs':>5} {'sent':>6} {'relayed/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'ack p50':>7} {'ack p99':>7} {'lost':>5} {'dup':>4} {'err':>4} {'setup s':>7}", flush=True)
+          f"{'ack p50':>7} {'ack p99':>7} {'lost':>5} {'dup':>4} {'err':>4} {'setup s':>7} {'cpu ms':>6}", flush=True)
     for kind in args.databases.split(","):
         if kind == "postgresql" and pg_reachable():
             print(f"postgresql skipped: {pg_reachable()}", flush=True)
