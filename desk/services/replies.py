@@ -87,7 +87,7 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
         session.flush()
         # The ticket was read fresh (``locked``) and every column changed here is set from Python,
         # so only a new assignee needs loading; the new interaction is complete as flushed (no
-        # server defaults, no attachments). Full refreshes cost three more queries per reply.
+        # server defaults, no attachments). The full refreshes cost five more queries per reply.
         if assigned:
             session.refresh(ticket, ["assignee"])
         ticket_payload = ticket_dict(ticket)
