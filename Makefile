@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Suites run a second time on PostgreSQL: the core, and those with PostgreSQL-specific SQL
 # (row locks with SKIP LOCKED, triggers, date bucketing). PG_SUITES=tests runs everything there.
-PG_SUITES ?= tests/core tests/api tests/twilio tests/supervisor tests/chat
+PG_SUITES ?= tests/core tests/api tests/twilio tests/supervisor
 
 .PHONY: run test test-sqlite test-postgresql bench install dev chromium translations clean
 

@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -76,8 +77,22 @@ def server_env(database_url: str, instance: Path, port: int) -> dict:
     return env
 
 
-def start_server(mode: str, env: dict, log: Path) -> subprocess.Popen:
+def start_server(mode: str, env: dict, log: Path, profile: Path | None = None) -> subprocess.Popen:
     argv = [sys.executable, "-m", "desk", "web"] if mode == "gevent" else [sys.executable, __file__, "--serve-threading"]
+    if profile is not None:  # cProfile of the whole server process, written when it is interrupted
+        # CPU time, not wall time: under gevent every greenlet switch would count as time spent.
+        code = ("import cProfile, runpy, sys, time\n"
+                "sys.argv = sys.argv[1:]\n"
+                "p = cProfile.Profile(time.process_time)\n"
+                "p.enable()\n"
+                "try:\n"
+                "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+                "except (KeyboardInterrupt, SystemExit):\n"
+                "    pass\n"
+                "finally:\n"
+                f"    p.disable(); p.dump_stats({str(profile)!r})\n")
+        target = str(ROOT / "desk" / "__main__.py") if mode == "gevent" else __file__
+        argv = [sys.executable, "-c", code, target] + argv[-1:]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     import urllib.request
 
@@ -125,7 +140,20 @@ class Stats:
         self.errors = 0
 
 
-async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sides: bool) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the server processes so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sides: bool,
+                    pids: list[int] | None = None) -> dict:
     import socketio
 
     pairs = len(tokens)
@@ -242,6 +270,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
 
     measuring = True
     started = time.perf_counter()
+    cpu_before = cpu_seconds(pids or [])
     await asyncio.gather(*(pair(i, started + seconds) for i in range(pairs)))
     sending_time = time.perf_counter() - started
     # Stragglers: wait until everything sent has arrived, or 60 s (slow is not lost).
@@ -249,6 +278,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
     while time.perf_counter() < deadline and any(k not in stats.received for k in stats.sent):
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # a late duplicate would arrive now
+    cpu_used = cpu_seconds(pids or []) - cpu_before  # before the disconnects, which cost CPU too
     for client in agents + visitors:
         try:
             await client.disconnect()
@@ -262,6 +292,7 @@ async def run_level(urls: list[str], tokens: list[str], seconds: float, both_sid
         "rate": delivered / sending_time, "p50": pct(stats.latency, 50) * 1000, "p99": pct(stats.latency, 99) * 1000,
         "max": max(stats.latency, default=float("nan")) * 1000, "ack_p50": pct(stats.ack, 50) * 1000,
         "ack_p99": pct(stats.ack, 99) * 1000, "lost": lost, "dup": dup, "errors": stats.errors,
+        "cpu_ms": cpu_used * 1000 / delivered if delivered else float("nan"),
     }
 
 
@@ -278,15 +309,19 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
             env = server_env(url, Path(f"{base}-web{n}"), port)
             if args.processes > 1:
                 env["DESK_REDIS_URL"] = REDIS_URL
-            procs.append(start_server(mode, env, Path(f"{base}-{n}.log")))
+            profile = Path(f"{args.profile}-{pairs}-{n}.prof") if args.profile else None
+            procs.append(start_server(mode, env, Path(f"{base}-{n}.log"), profile))
             urls.append(f"http://127.0.0.1:{port}")
-        r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides))
+        r = asyncio.run(run_level(urls, tokens, args.seconds, args.both_sides, [p.pid for p in procs]))
     except Exception as exc:
         print(f"{label:9} {kind:10} {pairs:>5} failed: {type(exc).__name__}: {exc}", flush=True)
         return
     finally:
         for proc in procs:
-            proc.terminate()
+            if args.profile:
+                proc.send_signal(signal.SIGINT)  # lets cProfile write its file
+            else:
+                proc.terminate()
         for proc in procs:
             try:
                 proc.wait(timeout=10)
@@ -294,7 +329,7 @@ def one(mode: str, kind: str, pairs: int, url: str, base: Path, args) -> None:
                 proc.kill()
     print(f"{label:9} {kind:10} {pairs:>5} {r['sent']:>6} {r['rate']:>9.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
           f"{r['max']:>7.1f} {r['ack_p50']:>7.1f} {r['ack_p99']:>7.1f} {r['lost']:>5} {r['dup']:>4} "
-          f"{r['errors']:>4} {r['setup_s']:>7.1f}", flush=True)
+          f"{r['errors']:>4} {r['setup_s']:>7.1f} {r['cpu_ms']:>6.1f}", flush=True)
 
 
 def main() -> int:
@@ -306,6 +341,8 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=1,
                         help="web processes sharing Redis (redis://127.0.0.1:6379/13); pairs split across them")
     parser.add_argument("--both-sides", action="store_true", help="each side sends every 2 s (twice the load)")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="run each server under cProfile; writes PREFIX-<pairs>-<n>.prof (slows the server)")
     parser.add_argument("--serve-threading", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_threading:
@@ -318,7 +355,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     print(f"{'mode':9} {'db':10} {'pairs':>5} {'sent':>6} {'relayed/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'ack p50':>7} {'ack p99':>7} {'lost':>5} {'dup':>4} {'err':>4} {'setup s':>7}", flush=True)
+          f"{'ack p50':>7} {'ack p99':>7} {'lost':>5} {'dup':>4} {'err':>4} {'setup s':>7} {'cpu ms':>6}", flush=True)
     for kind in args.databases.split(","):
         if kind == "postgresql" and pg_reachable():
             print(f"postgresql skipped: {pg_reachable()}", flush=True)
