@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import smtplib
-import socket
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -23,6 +21,7 @@ from channels.email import addresses
 from desk.extensions import db
 from desk.models import Interaction
 from desk.services import attachments
+from desk.services.mail_relay import relay_send
 
 _CRLF = re.compile(r"[\r\n\t\x00]+")
 
@@ -113,22 +112,4 @@ class EmailAdapter:
             return DeliveryResult(ok=False, status="failed", error=str(exc), permanent=True)
         if not relay:
             return DeliveryResult(ok=True, status="recorded", provider_id=msg["Message-ID"])
-        host, _, port = relay.rpartition(":")
-        try:
-            with smtplib.SMTP(host or relay, int(port or 25), timeout=30) as smtp:
-                smtp.ehlo()
-                if smtp.has_extn("starttls"):
-                    smtp.starttls()
-                    smtp.ehlo()
-                smtp.send_message(msg, from_addr=envelope_from, to_addrs=[recipient])
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()))
-            return DeliveryResult(ok=False, status="failed", error=f"{code} {reply.decode(errors='replace')}",
-                                  permanent=500 <= code < 600)
-        except smtplib.SMTPResponseException as exc:
-            return DeliveryResult(ok=False, status="failed",
-                                  error=f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}",
-                                  permanent=500 <= exc.smtp_code < 600)
-        except (smtplib.SMTPException, socket.error, OSError) as exc:
-            return DeliveryResult(ok=False, status="failed", error=f"{type(exc).__name__}: {exc}")
-        return DeliveryResult(ok=True, status="sent", provider_id=msg["Message-ID"])
+        return relay_send(msg, envelope_from, recipient, relay)

@@ -4,8 +4,6 @@ text, which holds a sign-in link, is dropped once the mail has left."""
 from __future__ import annotations
 
 import logging
-import smtplib
-import socket
 import threading
 from datetime import timedelta
 from email.message import EmailMessage
@@ -15,6 +13,7 @@ from sqlalchemy import select, update
 
 from desk.extensions import db
 from desk.models import PortalMail, utcnow
+from desk.services.mail_relay import relay_send
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -34,25 +33,14 @@ def build(mail: PortalMail, config) -> EmailMessage:
     return msg
 
 
-def deliver(msg: EmailMessage, to: str, config) -> str:
-    """``sent`` or ``recorded``; raises on a failure worth retrying, ValueError on a permanent one."""
+def deliver(msg: EmailMessage, to: str, config) -> tuple[str | None, str | None, bool]:
+    """(status, error, permanent): ``sent`` or ``recorded``, or the relay's error and whether
+    trying again could help."""
     relay = config.get("SMTP_RELAY")
     if not relay:
-        return "recorded"
-    host, _, port = relay.rpartition(":")
-    try:
-        with smtplib.SMTP(host or relay, int(port or 25), timeout=30) as smtp:
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls()
-                smtp.ehlo()
-            smtp.send_message(msg, from_addr=f"bounces@{config['MAIL_DOMAIN']}", to_addrs=[to])
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reply = next(iter(exc.recipients.values()))
-        if 500 <= code < 600:
-            raise ValueError(f"{code} {reply.decode(errors='replace')}") from None
-        raise
-    return "sent"
+        return "recorded", None, False
+    result = relay_send(msg, f"bounces@{config['MAIL_DOMAIN']}", to, relay)
+    return (result.status, None, False) if result.ok else (None, result.error, result.permanent)
 
 
 class PortalMailer:
@@ -75,13 +63,7 @@ class PortalMailer:
         mail = db.session.get(PortalMail, mail_id, populate_existing=True)
         db.session.commit()
         config = self.app.config
-        error, permanent, status = None, False, None
-        try:
-            status = deliver(build(mail, config), mail.to, config)
-        except ValueError as exc:
-            error, permanent = str(exc), True
-        except (smtplib.SMTPException, socket.error, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error, permanent = deliver(build(mail, config), mail.to, config)
         with db.write() as session:
             row = session.get(PortalMail, mail_id, populate_existing=True)
             if status:
