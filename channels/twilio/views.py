@@ -405,13 +405,8 @@ def campaign_upload(campaign_id: int):
     if file is None or not file.filename:
         flash(_("Choose a CSV file first."), "error")
         return _detail(campaign, status=422)
-    try:
-        report = dialer.import_csv(agent, campaign.id, file.read(dialer.MAX_CSV_BYTES + 1))
-    except DeskError as exc:
-        flash(phone_error(exc), "error")
-        return _detail(campaign, status=422)
-    db.session.expire_all()
-    return _detail(db.session.get(Campaign, campaign_id), report=report)
+    return _add_contacts(campaign, lambda: dialer.import_csv(agent, campaign.id,
+                                                             file.read(dialer.MAX_CSV_BYTES + 1)))
 
 
 @bp.post("/campaigns/<int:campaign_id>/add")
@@ -420,12 +415,18 @@ def campaign_add(campaign_id: int):
     agent = _supervisor()
     _checked()
     campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    return _add_contacts(campaign, lambda: dialer.add_customers(
+        agent, campaign.id, q=request.form.get("q", ""), locale=request.form.get("locale", "")))
+
+
+def _add_contacts(campaign: Campaign, add):
+    """Run ``add`` (a CSV import or a customer filter) and show the campaign with its report."""
     try:
-        report = dialer.add_customers(agent, campaign.id, q=request.form.get("q", ""),
-                                      locale=request.form.get("locale", ""))
+        report = add()
     except DeskError as exc:
         flash(phone_error(exc), "error")
         return _detail(campaign, status=422)
+    campaign_id = campaign.id
     db.session.expire_all()
     return _detail(db.session.get(Campaign, campaign_id), report=report)
 
