@@ -113,6 +113,8 @@ class Config:
         self.OUTBOX_MAX_ATTEMPTS = 8
         self.OUTBOX_BACKOFF_SECONDS = 30
         self.OUTBOX_POLL_SECONDS = 1.0
+        # Worker processes run at this niceness (0: as the others), below web and SMTP.
+        self.WORKER_NICE = env.int("DESK_WORKER_NICE", 5)
         # Mail: the SMTP server runs with `serve` when the email channel is loaded.
         self.SMTP_ENABLED = True
         self.SMTP_MAX_MESSAGE_BYTES = env.int("DESK_SMTP_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)

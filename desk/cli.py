@@ -67,9 +67,14 @@ def create_user(email, role, name, password, queues, print_token) -> None:
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
-def worker_command(once: bool) -> None:
-    """Run the outbox delivery worker alone."""
+@click.option("--once", is_flag=True, help="Do what is due now and exit.")
+@click.option("--only", multiple=True, metavar="LOOP", help="Run only these loops (outbox, mail, console ...).")
+@click.option("--skip", multiple=True, metavar="LOOP", help="Run every loop but these.")
+def worker_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) -> None:
+    """Run the background loops: outbox delivery and those the channels add (mail, console ...)."""
     from desk.runner import run_worker
 
-    run_worker(once=once)
+    try:
+        run_worker(once=once, only=set(only), skip=set(skip))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None

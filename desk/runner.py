@@ -47,14 +47,25 @@ def run_web() -> None:
     pywsgi.WSGIServer(listener, app, log=None).serve_forever()
 
 
-def run_worker(*, once: bool = False) -> None:
-    """The outbox worker plus every background loop a channel registered (e.g. mail processing)."""
+def run_worker(*, once: bool = False, only: set[str] = frozenset(), skip: set[str] = frozenset()) -> None:
+    """The outbox worker plus every background loop a channel registered (mail processing, the
+    console's SLA and routing loop ...); ``only`` / ``skip`` pick loops by name, so a busy loop can
+    run in a process of its own."""
     from desk import create_app
     from desk.heartbeat import beat
     from desk.outbox import OutboxWorker
 
     app = create_app(role="worker")
-    loops = [OutboxWorker(app)] + [factory(app) for factory in app.extensions.get("desk_workers", {}).values()]
+    factories = {"outbox": OutboxWorker, **app.extensions.get("desk_workers", {})}
+    unknown = (set(only) | set(skip)) - set(factories)
+    if unknown:
+        raise ValueError(f"no such worker loop: {', '.join(sorted(unknown))} (there are {', '.join(factories)})")
+    names = [name for name in factories if (not only or name in only) and name not in skip]
+    loops = [factories[name](app) for name in names]
+    if not once and app.config["WORKER_NICE"]:
+        # Background work yields the CPU to what people wait on: the web process and the SMTP
+        # listener answering 250 (measured in bench/email_ingest.py).
+        os.nice(app.config["WORKER_NICE"])
     if once:
         for loop in loops:
             while loop.run_once():
@@ -75,7 +86,7 @@ def run_worker(*, once: bool = False) -> None:
     while not stopping.is_set():
         try:
             with app.app_context():
-                beat("worker", info={"loops": [type(loop).__name__ for loop in loops]})
+                beat("worker", info={"loops": names})
         except Exception:
             log.exception("heartbeat failed")
         stopping.wait(HEARTBEAT_SECONDS)
@@ -85,13 +96,19 @@ def run_worker(*, once: bool = False) -> None:
 
 # -- serve: one command, several processes ---------------------------------------------------
 
-def _children() -> dict[str, list[str]]:
-    """web and worker, plus the processes channels ask for (the SMTP server)."""
+def _children(app=None) -> dict[str, list[str]]:
+    """web and the workers, plus the processes channels ask for (the SMTP server)."""
     from desk import create_app
 
     python = sys.executable
-    children = {"web": [python, "-m", "desk", "web"], "worker": [python, "-m", "desk", "worker"]}
-    app = create_app(role="cli")
+    app = app or create_app(role="cli")
+    # Loops a channel wants in a process of their own (the mail drain, so a flood of mail or a
+    # pathological message never holds up the outbox and the SLA clocks), and the rest together.
+    own = app.extensions.get("desk_worker_processes", {})
+    skip = [arg for loops in own.values() for loop in loops for arg in ("--skip", loop)]
+    children = {"web": [python, "-m", "desk", "web"], "worker": [python, "-m", "desk", "worker", *skip]}
+    for name, loops in own.items():
+        children[name] = [python, "-m", "desk", "worker", *(arg for loop in loops for arg in ("--only", loop))]
     for name, args in app.extensions.get("desk_processes", {}).items():
         children[name] = [python, "-m", "desk", *args]
     return children

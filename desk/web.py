@@ -30,15 +30,25 @@ def healthz():
     except Exception as exc:  # report, don't raise: this is what monitors read
         status["database"] = f"error: {type(exc).__name__}"
         healthy = False
-    beats = {}
+    running = None
     if healthy:
         now = utcnow()
-        for beat in db.session.scalars(select(Heartbeat)):
-            fresh = now - beat.beat_at < HEARTBEAT_STALE
-            beats.setdefault(beat.role, []).append(fresh)
-    status["worker"] = "ok" if any(beats.get("worker", [])) else "down"
+        running = set()
+        for beat in db.session.scalars(select(Heartbeat).where(Heartbeat.role == "worker")):
+            if now - beat.beat_at < HEARTBEAT_STALE:
+                running.update((beat.info or {}).get("loops") or ["outbox"])
+    # The loops may run in several worker processes (serve runs the mail drain on its own): all
+    # of them must be alive for "ok".
+    missing = sorted(worker_loops() - running) if running else []
+    status["worker"] = "down" if not running else "degraded" if missing else "ok"
+    if missing:
+        status["worker_loops_down"] = missing
     status["smtp"] = _smtp_status()
     return jsonify(status=("ok" if healthy else "error"), **status), (200 if healthy else 503)
+
+
+def worker_loops() -> set[str]:
+    return {"outbox", *current_app.extensions.get("desk_workers", {})}
 
 
 def _smtp_status() -> str:

@@ -37,8 +37,9 @@ def desk_env(database_url: str, instance: Path, port: int, **extra: str) -> dict
 class LiveProcess:
     """One desk process; its output goes to a log file shown when a test needs it."""
 
-    def __init__(self, command: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, command: str, env: dict[str, str], log_dir: Path, args: list[str] = ()) -> None:
         self.command = command
+        self.args = list(args)
         self.env = env
         self.port = int(env["DESK_HTTP_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,7 +49,7 @@ class LiveProcess:
 
     def start(self) -> LiveProcess:
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "desk", self.command], env=self.env, cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "desk", self.command, *self.args], env=self.env, cwd=ROOT,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         return self
 

@@ -22,6 +22,7 @@ def init_app(app) -> None:
     app.register_blueprint(admin_bp)
     app.extensions.setdefault("desk_admin_links", []).append(("mail_admin.quarantine_list", "Mail quarantine", "inbox"))
     app.extensions.setdefault("desk_workers", {})["mail"] = _mail_worker
+    app.extensions.setdefault("desk_worker_processes", {})["mail-worker"] = ["mail"]
     if app.config.get("SMTP_ENABLED"):
         app.extensions.setdefault("desk_processes", {})["smtp"] = ["smtp"]
     cli.register(app)

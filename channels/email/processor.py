@@ -10,30 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
 
-from channels.base import InboundMessage, ThreadHints
+from channels.base import InboundMessage
 from channels.email import addresses
 from channels.email.parse import ParsedMail, parse
+from channels.email.rules import automatic_reason, dmarc_failed, queue_for, recent_counts, thread_hints
 from channels.email.spool import SpooledMail, SpoolReader
 from desk.errors import DeskError
 from desk.extensions import db
-from desk.models import Identity, Interaction, MailQuarantine, utcnow
+from desk.models import MailQuarantine, utcnow
 from desk.services import intake, replies
-from desk.services.prepared import Prepared, Raw
 
 log = logging.getLogger("desk.mail")
 
-_SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
-AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id")
 MAX_ATTEMPTS = 5
 _parse_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-parse")
 
@@ -41,62 +37,6 @@ _parse_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-parse")
 class Outcome:
     PROCESSED = "processed"
     QUARANTINED = "quarantined"
-
-
-def automatic_reason(parsed: ParsedMail, envelope_from: str | None, domain: str) -> str | None:
-    """Why this mail must never get an automatic answer (None: a person wrote it)."""
-    headers = parsed.headers
-    auto = headers.get("Auto-Submitted", "").strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
-    precedence = headers.get("Precedence", "").strip().lower()
-    if precedence in ("bulk", "junk", "list"):
-        return f"Precedence: {precedence}"
-    for name in AUTO_HEADERS:
-        if name in headers:
-            return name
-    # envelope_from "" is SMTP's null sender (MAIL FROM:<>); None means we don't know the envelope.
-    if envelope_from in ("", "<>") or headers.get("Return-Path", "").strip() == "<>":
-        return "null return path"
-    sender = (parsed.from_address or "").lower()
-    if sender.endswith("@" + domain.lower()):
-        return "from our own domain"
-    if sender.split("@")[0] in ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"):
-        return f"sender {sender.split('@')[0]}"
-    return None
-
-
-def dmarc_failed(parsed: ParsedMail, trusted_authserv_id: str | None) -> bool:
-    if not trusted_authserv_id:
-        return False
-    for result in parsed.auth_results:
-        authserv = result.split(";", 1)[0].strip().lower()
-        if authserv == trusted_authserv_id.lower() and re.search(r"\bdmarc\s*=\s*fail\b", result, re.I):
-            return True
-    return False
-
-
-def thread_hints(parsed: ParsedMail, rcpt_to: list[str], config) -> ThreadHints:
-    secret, domain = config["SECRET_KEY"], config["MAIL_DOMAIN"]
-    for ref in parsed.in_reply_to + list(reversed(parsed.references)):
-        found = addresses.parse_message_id(secret, domain, ref)
-        if found:
-            return ThreadHints(ticket_id=found[0], reason="message_id")
-    for address in parsed.to + parsed.cc + list(rcpt_to):
-        ticket_id = addresses.parse_reply_address(secret, domain, address)
-        if ticket_id:
-            return ThreadHints(ticket_id=ticket_id, reason="reply_address")
-    token = _SUBJECT_TOKEN.search(parsed.subject or "")
-    return ThreadHints(ticket_number=int(token.group(1))) if token else ThreadHints()
-
-
-def queue_for(rcpt_to: list[str], domain: str) -> str | None:
-    """billing@<domain> goes to the queue with slug "billing" when there is one."""
-    for address in rcpt_to:
-        local, _, host = address.lower().partition("@")
-        if host == domain.lower() and not local.startswith(("reply+", "bounces+", "support")):
-            return local
-    return None
 
 
 class MailProcessor:
@@ -115,12 +55,19 @@ class MailProcessor:
         outcomes = []
         try:
             with self.app.app_context():
+                parsed = [_parse_or_error(mail.data) for mail in mails]
+                try:
+                    recent = recent_counts(db.session.connection(),
+                                           [p.from_address for p in parsed if isinstance(p, ParsedMail)])
+                finally:
+                    db.session.remove()
                 ready: list[tuple[SpooledMail, Ready]] = []
                 pending: dict[str, int] = {}  # per sender, on its way to intake in this batch
-                for mail in mails:
+                for mail, mail_parsed in zip(mails, parsed):
                     try:
                         result = prepare(mail.data, envelope_from=mail.mail_from, rcpt_to=mail.rcpt_to,
-                                         received_at=mail.received_at, spool_id=mail.id, pending=pending)
+                                         received_at=mail.received_at, spool_id=mail.id, pending=pending,
+                                         parsed=mail_parsed, recent=recent)
                     except Exception as exc:  # a bug or an outage: never let one message block the rest
                         log.exception("processing spooled mail %s failed (attempt %s)", mail.id, mail.attempts + 1)
                         result = self._failed(mail, exc)
@@ -248,20 +195,24 @@ class _Headers:
 
 def prepare(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] | None = None,
             received_at: float | None = None, spool_id: int | None = None, force: bool = False,
-            quarantine_id: int | None = None, pending: dict[str, int] | None = None) -> Ready | tuple[str, str | None]:
+            quarantine_id: int | None = None, pending: dict[str, int] | None = None,
+            parsed: ParsedMail | Exception | None = None,
+            recent: dict[str, int] | None = None) -> Ready | tuple[str, str | None]:
     """Parse and check one raw message: the InboundMessage for intake (``Ready``), or the outcome
-    when it ends here (quarantine, bounce, read receipt). ``pending``: messages per sender already
-    on their way to intake in the same batch, counted against the hourly limit."""
+    when it ends here (quarantine, bounce, read receipt).
+
+    A batch passes what it already has: ``parsed`` (the result of ``_parse_or_error``),
+    ``recent`` (``rules.recent_counts`` of its senders) and ``pending`` (messages per sender
+    already on their way to intake in the same batch, counted against the hourly limit)."""
     config = current_app.config
     rcpt_to = rcpt_to or []
     meta = {"raw": raw, "envelope_from": envelope_from, "rcpt_to": rcpt_to, "spool_id": spool_id,
             "received_at": received_at, "quarantine_id": quarantine_id}
-    try:
-        parsed = _parse_with_limit(raw, config["MAIL_PARSE_TIMEOUT"])
-    except FutureTimeout:
+    parsed = _parse_or_error(raw) if parsed is None else parsed
+    if isinstance(parsed, FutureTimeout):
         return _quarantine(meta, None, "timeout", f"parsing took longer than {config['MAIL_PARSE_TIMEOUT']} s")
-    except Exception as exc:
-        return _quarantine(meta, None, "parse_error", f"{type(exc).__name__}: {exc}")
+    if isinstance(parsed, Exception):
+        return _quarantine(meta, None, "parse_error", f"{type(parsed).__name__}: {parsed}")
 
     domain = config["MAIL_DOMAIN"]
     # Only the mail system itself sends reports, from the null sender (or to our VERP address);
@@ -283,8 +234,10 @@ def prepare(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
     if not force and dmarc_failed(parsed, config.get("MAIL_TRUSTED_AUTHSERV_ID")):
         return _quarantine(meta, parsed, "spoofing", "DMARC failed at the trusted relay: possible spoofing")
     auto = automatic_reason(parsed, envelope_from, domain)
-    if not force and _over_rate_limit(sender, config["MAIL_SENDER_HOURLY_LIMIT"],
-                                      (pending or {}).get(sender.strip().lower(), 0)):
+    key = sender.strip().lower()
+    if not force and (recent or {}).get(key) is None:
+        recent = recent_counts(db.session.connection(), [key])
+    if not force and recent[key] + (pending or {}).get(key, 0) >= config["MAIL_SENDER_HOURLY_LIMIT"]:
         return _quarantine(meta, parsed, "rate_limited",
                            f"more than {config['MAIL_SENDER_HOURLY_LIMIT']} messages from {sender} in an hour")
 
@@ -317,6 +270,14 @@ def prepare(raw: bytes, *, envelope_from: str | None = None, rcpt_to: list[str] 
     return Ready(msg, auto, sender, quarantine_id)
 
 
+def _parse_or_error(raw: bytes) -> ParsedMail | Exception:
+    """The parsed message, or what went wrong (``FutureTimeout`` when it took too long)."""
+    try:
+        return _parse_with_limit(raw, current_app.config["MAIL_PARSE_TIMEOUT"])
+    except Exception as exc:  # noqa: BLE001  (any failure becomes a quarantine entry)
+        return exc
+
+
 def _parse_with_limit(raw: bytes, seconds: float) -> ParsedMail:
     # A pathological message cannot hold up the mail behind it: after the limit it is quarantined.
     # Python cannot stop the parsing thread from outside, so it is left to finish on its own and
@@ -337,21 +298,6 @@ def _received(received_at: float | None) -> datetime:
 
 def _is_verp_bounce(rcpt_to: list[str], config) -> bool:
     return any(a.lower().startswith("bounces+") for a in rcpt_to)
-
-
-_IDENTITY, _INTERACTION = Identity.__table__, Interaction.__table__
-# Inbound mail in the last hour from the customer behind this address: one statement.
-_RECENT = Prepared(
-    select(func.count()).select_from(_INTERACTION.join(_IDENTITY, _IDENTITY.c.customer_id == _INTERACTION.c.customer_id))
-    .where(_IDENTITY.c.kind == "email", _IDENTITY.c.value == bindparam("sender"),
-           _INTERACTION.c.channel == "email", _INTERACTION.c.direction == "inbound",
-           _INTERACTION.c.created_at >= bindparam("since")))
-
-
-def _over_rate_limit(sender: str, limit: int, pending: int = 0) -> bool:
-    since = utcnow() - timedelta(hours=1)
-    recent = _RECENT.scalar(Raw(db.session.connection()), {"sender": sender.strip().lower(), "since": since})
-    return recent + pending >= limit
 
 
 def _bounce(parsed: ParsedMail, meta: dict, config) -> tuple[str, str | None]:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from desk.console.helpers import error_message
 from desk.errors import DeskError
@@ -116,7 +117,8 @@ def save_queue(queue_id: int):
 @login_required
 def agents():
     _admin()
-    rows = list(db.session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.name, Agent.id)))
+    rows = list(db.session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.name, Agent.id)
+                                   .options(selectinload(Agent.queues))))
     capacity = dict(db.session.execute(select(AgentSettings.agent_id, AgentSettings.capacity)).all())
     all_queues = list(db.session.scalars(select(Queue).order_by(Queue.name)))
     return render_template("console/admin/agents.html", rows=rows, capacity=capacity, default_capacity=DEFAULT_CAPACITY,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from desk.extensions import db
 from desk.models import OPEN_STATUSES, Agent, Customer, Interaction, Queue, Ticket
@@ -22,7 +23,8 @@ def visible_queues(agent: Agent) -> list[Queue]:
 
 def assignable_agents(agent: Agent, ticket: Ticket | None = None) -> list[Agent]:
     """Supervisors may assign anyone; agents, the people working the ticket's queue."""
-    stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id)
+    stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id).options(
+        selectinload(Agent.queues))
     people = list(db.session.scalars(stmt))
     if agent.has_role("supervisor"):
         return people

@@ -50,8 +50,11 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
 
+    # Loaded when used (permission checks of the signed-in agent), not with every agent row: a
+    # ticket loads its assignee, and most screens never look at the assignee's queues. Lists of
+    # agents that show queues ask for them with ``selectinload(Agent.queues)``.
     queues: Mapped[list[Queue]] = relationship(
-        secondary=agent_queue, back_populates="agents", lazy="selectin", order_by="Queue.name"
+        secondary=agent_queue, back_populates="agents", lazy="select", order_by="Queue.name"
     )
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="agent")
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 CURSOR = "console.tickets"
 OVERLAP = timedelta(seconds=30)
-BATCH = 500
+BATCH = 200  # tickets per write transaction: short, so intake is never held up for long
 # An agent whose console has been gone this long gives back unanswered work (a page reload or a
 # short network drop must not); checked every OFFLINE_SWEEP.
 OFFLINE_GRACE = timedelta(minutes=2)
@@ -78,13 +78,15 @@ def _pass() -> int:
         changed = list(session.scalars(stmt.outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id).where(
             (TicketSla.ticket_id.is_(None)) | (TicketSla.seen_version != Ticket.version))))
         newest = cursor.at
+        rules = sla.Rules(session)
+        rules.preload(session, [ticket.id for ticket in changed])
         for ticket in changed:
-            before = session.get(TicketSla, ticket.id)
+            before = rules.clock(session, ticket.id)
             seen_assignee = before.seen_assignee_id if before else None
             seen_inbound = before.seen_inbound_at if before else None
             routed = ticket.assignee_id is None and assignment.auto_assign(session, ticket) is not None
             done += routed
-            clock = sla.sync(session, ticket, now)
+            clock = sla.sync(session, ticket, now, rules)
             if ticket.assignee_id and ticket.assignee_id != seen_assignee and not routed:
                 _assigned_by_someone(session, ticket)
             elif (ticket.assignee_id and ticket.assignee_id == seen_assignee and ticket.last_inbound_at

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from desk.events import publish
 from desk.models import (PRIORITIES, AuditLog, BusinessCalendar, Interaction, QueueSettings, SlaPolicy, Ticket,
@@ -31,57 +31,94 @@ TARGET_FIELDS = {"first_response": "first_response_due_at", "next_response": "ne
 
 # -- policy and calendar ----------------------------------------------------------------------
 
-def choose_policy(session: Session, ticket: Ticket) -> SlaPolicy | None:
-    segment = ((ticket.customer.attributes or {}).get("segment") if ticket.customer else None) or None
-    candidates = session.scalars(select(SlaPolicy).where(
-        SlaPolicy.active.is_(True),
-        or_(SlaPolicy.queue_id.is_(None), SlaPolicy.queue_id == ticket.queue_id),
-        or_(SlaPolicy.priority.is_(None), SlaPolicy.priority == ticket.priority),
-        or_(SlaPolicy.segment.is_(None), SlaPolicy.segment == segment),
-    ))
-    ranked = sorted(candidates, key=lambda p: (-sum(x is not None for x in (p.queue_id, p.priority, p.segment)),
-                                               p.position, p.id))
-    return ranked[0] if ranked else None
+class Rules:
+    """The SLA policies and business calendars, read once and used for many tickets.
 
+    There are a handful of each, so one read per console pass replaces four queries per ticket
+    (policy, queue calendar, default calendar, holidays). ``last_reply`` may be filled with the
+    last agent reply per ticket for a whole batch (``preload``); tickets not in it are asked for.
+    """
 
-def default_calendar(session: Session) -> BusinessCalendar | None:
-    return session.scalar(select(BusinessCalendar).order_by(BusinessCalendar.is_default.desc(),
-                                                            BusinessCalendar.id).limit(1))
+    def __init__(self, session: Session) -> None:
+        self.policies = sorted(session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))),
+                               key=lambda p: (-sum(x is not None for x in (p.queue_id, p.priority, p.segment)),
+                                              p.position, p.id))
+        self.calendars = {c.id: c for c in session.scalars(
+            select(BusinessCalendar).options(selectinload(BusinessCalendar.holidays)))}
+        self.default = min(self.calendars.values(), key=lambda c: (not c.is_default, c.id), default=None)
+        self.queue_calendar = dict(session.execute(
+            select(QueueSettings.queue_id, QueueSettings.calendar_id).where(QueueSettings.calendar_id.is_not(None))
+        ).all())
+        self.timezone = current_app.config.get("TIMEZONE")
+        self.last_reply: dict[int, datetime | None] = {}
+        self.clocks: dict[int, TicketSla | None] = {}
+        self._hours: dict[int | None, business_hours.Hours] = {}
 
+    def policy(self, ticket: Ticket) -> SlaPolicy | None:
+        """The most specific active policy (queue, priority, segment), then by position."""
+        segment = ((ticket.customer.attributes or {}).get("segment") if ticket.customer else None) or None
+        for p in self.policies:
+            if ((p.queue_id is None or p.queue_id == ticket.queue_id)
+                    and (p.priority is None or p.priority == ticket.priority)
+                    and (p.segment is None or p.segment == segment)):
+                return p
+        return None
 
-def calendar_for_queue(session: Session, queue_id: int | None) -> BusinessCalendar | None:
-    if queue_id is not None:
-        calendar_id = session.scalar(select(QueueSettings.calendar_id).where(QueueSettings.queue_id == queue_id))
-        if calendar_id is not None:
-            found = session.get(BusinessCalendar, calendar_id)
-            if found is not None:
-                return found
-    return default_calendar(session)
+    def calendar(self, queue_id: int | None) -> BusinessCalendar | None:
+        return self.calendars.get(self.queue_calendar.get(queue_id)) or self.default
 
+    def hours(self, queue_id: int | None) -> business_hours.Hours:
+        calendar = self.calendar(queue_id)
+        key = calendar.id if calendar else None
+        if key not in self._hours:
+            self._hours[key] = business_hours.hours_of(calendar, self.timezone)
+        return self._hours[key]
 
-def hours_for(session: Session, queue_id: int | None) -> business_hours.Hours:
-    return business_hours.hours_of(calendar_for_queue(session, queue_id), current_app.config.get("TIMEZONE"))
+    def preload(self, session: Session, ticket_ids: list[int]) -> None:
+        """Read the clocks and last agent replies of a batch of tickets in two queries."""
+        if not ticket_ids:
+            return
+        self.clocks.update(dict.fromkeys(ticket_ids))
+        self.clocks.update((c.ticket_id, c) for c in session.scalars(
+            select(TicketSla).where(TicketSla.ticket_id.in_(ticket_ids))))
+        self.last_reply.update(dict.fromkeys(ticket_ids))
+        self.last_reply.update(session.execute(
+            select(Interaction.ticket_id, func.max(Interaction.occurred_at)).where(
+                Interaction.ticket_id.in_(ticket_ids), Interaction.direction == "outbound",
+                Interaction.author_agent_id.is_not(None)).group_by(Interaction.ticket_id)).all())
+
+    def clock(self, session: Session, ticket_id: int) -> TicketSla | None:
+        if ticket_id in self.clocks:
+            return self.clocks[ticket_id]
+        return session.get(TicketSla, ticket_id)
+
+    def last_reply_at(self, session: Session, ticket_id: int) -> datetime | None:
+        if ticket_id in self.last_reply:
+            return self.last_reply.pop(ticket_id)
+        return session.scalar(select(func.max(Interaction.occurred_at)).where(
+            Interaction.ticket_id == ticket_id, Interaction.direction == "outbound",
+            Interaction.author_agent_id.is_not(None)))
 
 
 # -- keeping one ticket's clock ---------------------------------------------------------------
 
-def _last_reply_at(session: Session, ticket_id: int) -> datetime | None:
-    return session.scalar(select(func.max(Interaction.occurred_at)).where(
-        Interaction.ticket_id == ticket_id, Interaction.direction == "outbound",
-        Interaction.author_agent_id.is_not(None)))
+def sync(session: Session, ticket: Ticket, now: datetime | None = None, rules: Rules | None = None) -> TicketSla:
+    """Bring the ticket's stored clock up to date (idempotent; cheap when nothing changed).
 
-
-def sync(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketSla:
-    """Bring the ticket's stored clock up to date (idempotent; cheap when nothing changed)."""
+    Pass ``rules`` when syncing many tickets: policies and calendars are read once, and the
+    changes are flushed by the caller's next query or commit instead of once per ticket."""
     now = now or utcnow()
-    clock = session.get(TicketSla, ticket.id)
+    batched = rules is not None  # the caller flushes once for the whole batch
+    clock = rules.clock(session, ticket.id) if rules else session.get(TicketSla, ticket.id)
     if clock is not None and clock.seen_version == ticket.version:
         return clock
-    hours = hours_for(session, ticket.queue_id)
+    rules = rules or Rules(session)
+    hours = rules.hours(ticket.queue_id)
     if clock is None:
         clock = TicketSla(ticket_id=ticket.id, seen_status="new", seen_priority=ticket.priority, breached=[],
                           paused_seconds=0)
         session.add(clock)
+        rules.clocks[ticket.id] = clock
     changed_at = ticket.updated_at or now
     # Pending pauses the clock; leaving pending adds the business time spent there.
     if ticket.status == "pending" and clock.seen_status != "pending":
@@ -89,9 +126,9 @@ def sync(session: Session, ticket: Ticket, now: datetime | None = None) -> Ticke
     elif ticket.status != "pending" and clock.paused_at is not None:
         clock.paused_seconds += int(business_hours.between(hours, clock.paused_at, changed_at))
         clock.paused_at = None
-    policy = choose_policy(session, ticket)
+    policy = rules.policy(ticket)
     clock.policy_id = policy.id if policy else None
-    calendar = calendar_for_queue(session, ticket.queue_id)
+    calendar = rules.calendar(ticket.queue_id)
     clock.calendar_id = calendar.id if calendar else None
 
     def due(start: datetime | None, minutes: int | None, paused: bool = True) -> datetime | None:
@@ -101,7 +138,7 @@ def sync(session: Session, ticket: Ticket, now: datetime | None = None) -> Ticke
 
     clock.first_response_due_at = due(ticket.created_at, policy and policy.first_response_minutes)
     clock.resolution_due_at = due(ticket.created_at, policy and policy.resolution_minutes)
-    clock.last_reply_at = _last_reply_at(session, ticket.id)
+    clock.last_reply_at = rules.last_reply_at(session, ticket.id)
     waiting = (ticket.first_response_at is not None and ticket.last_inbound_at is not None
                and (clock.last_reply_at is None or ticket.last_inbound_at > clock.last_reply_at))
     clock.next_response_due_at = due(ticket.last_inbound_at, policy and policy.next_response_minutes,
@@ -123,11 +160,12 @@ def sync(session: Session, ticket: Ticket, now: datetime | None = None) -> Ticke
     clock.seen_priority = ticket.priority
     clock.updated_at = now
     # The deadlines on the ticket row itself, for the API and lists (no version bump: not an edit).
-    if (ticket.first_response_due_at, ticket.resolution_due_at) != (clock.first_response_due_at,
-                                                                    clock.resolution_due_at):
-        session.execute(Ticket.__table__.update().where(Ticket.__table__.c.id == ticket.id).values(
-            first_response_due_at=clock.first_response_due_at, resolution_due_at=clock.resolution_due_at))
-    session.flush()
+    if ticket.first_response_due_at != clock.first_response_due_at:
+        ticket.first_response_due_at = clock.first_response_due_at
+    if ticket.resolution_due_at != clock.resolution_due_at:
+        ticket.resolution_due_at = clock.resolution_due_at
+    if not batched:
+        session.flush()
     return clock
 
 

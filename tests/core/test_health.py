@@ -4,11 +4,21 @@ from __future__ import annotations
 from desk.heartbeat import beat
 
 
-def test_healthz_reports_database_and_worker(client):
+def test_healthz_reports_database_and_worker(app, client):
+    from desk.web import worker_loops
+
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["worker"] == "down"
-    beat("worker")
-    assert client.get("/healthz").get_json()["worker"] == "ok"
+    with app.app_context():
+        loops = worker_loops()
+    assert {"outbox", "mail", "console"} <= loops
+    # serve runs the mail drain in a process of its own: the other one alone is not enough.
+    beat("worker", name="worker-a", info={"loops": sorted(loops - {"mail"})})
+    body = client.get("/healthz").get_json()
+    assert body["worker"] == "degraded" and body["worker_loops_down"] == ["mail"]
+    beat("worker", name="worker-b", info={"loops": ["mail"]})
+    body = client.get("/healthz").get_json()
+    assert body["worker"] == "ok" and "worker_loops_down" not in body
 
 
 def test_security_headers_on_every_response(client):

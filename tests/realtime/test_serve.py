@@ -25,7 +25,7 @@ def _json(url: str, token: str | None = None, body: dict | None = None) -> dict:
 def test_serve_runs_web_worker_and_smtp_and_relays_live_updates(staff, make, database_url, tmp_path):
     port = free_port()
     serve = LiveProcess("serve", desk_env(database_url, tmp_path / "instance", port), tmp_path / "logs")
-    serve.start().wait_http()
+    serve.start().wait_http(timeout=90)  # four processes start at once; slow on a busy machine
     try:
         deadline = time.monotonic() + 20
         while _json(f"{serve.url}/healthz")["worker"] != "ok":
@@ -60,3 +60,25 @@ def test_serve_runs_web_worker_and_smtp_and_relays_live_updates(staff, make, dat
     finally:
         serve.stop(signal.SIGTERM)
     assert serve.proc.returncode == 0, serve.output()
+
+
+def test_serve_runs_the_mail_drain_in_a_worker_process_of_its_own(app):
+    from desk.runner import _children
+
+    children = _children(app)
+    assert children["mail-worker"][-3:] == ["worker", "--only", "mail"]
+    assert children["worker"][-3:] == ["worker", "--skip", "mail"]
+    assert children["smtp"][-1] == "smtp"
+
+
+def test_worker_refuses_a_loop_that_does_not_exist(database_url, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.live import ROOT
+
+    env = desk_env(database_url, tmp_path / "instance", free_port())
+    done = subprocess.run([sys.executable, "-m", "desk", "worker", "--only", "mial"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no such worker loop: mial" in done.stderr and "mail" in done.stderr
