@@ -171,9 +171,10 @@ def announce(campaign_id: int) -> None:
     session.commit()  # ends the read; the event goes out now
 
 
-def skip(agent: Agent, contact_id: int) -> None:
-    """Give the contact back to the list unchanged."""
+def skip(agent: Agent, contact_id: int, *, now: datetime | None = None) -> None:
+    """Give the contact back to the list, behind those already due, with no attempt counted."""
     with db.write() as session:
         _, contact = _held(session, agent, contact_id)
         contact.status = "pending"
         contact.claimed_by_id = None
+        contact.next_attempt_at = now or utcnow()  # else the earliest due, handed straight back
