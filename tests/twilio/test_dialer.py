@@ -151,6 +151,18 @@ def test_dnc_set_while_the_agent_holds_the_contact(staff, campaign):
     assert db.session.scalars(select(Interaction).where(Interaction.channel == "voice")).first() is None
 
 
+def test_skip_hands_over_the_next_customer_not_the_same_one(staff, campaign):
+    add(campaign, "010-3000-0021", "010-3000-0022")
+    agent = staff["agent"]
+    first = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    dialer.skip(agent, first.id, now=MON_0900)
+    second = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    assert second.id != first.id
+    dialer.record_outcome(agent, second.id, "interested")
+    again = dialer.next_contact(agent, campaign.id, now=MON_0900)  # the skipped one is still on the list
+    assert again.id == first.id and again.attempts == 0
+
+
 def test_no_answer_retries_then_stops(staff, campaign, app):
     from datetime import timedelta
 

@@ -1,0 +1,86 @@
+"""The dialer, for agents: active campaigns, the claimed customer with the script, call, outcome, skip."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from channels.twilio.views.common import ActionForm, _agent, _calling, _checked, bp, phone_error
+from desk.console import queries
+from desk.errors import DeskError
+from desk.extensions import db
+from desk.models import Campaign, CampaignContact, Interaction
+from desk.models.phone import CAMPAIGN_OUTCOMES
+from desk.services import customers, dialer
+
+
+@bp.get("/dialer")
+@login_required
+def dialer_home():
+    active = dialer.active_campaigns(db.session)
+    return render_template("twilio/dialer_home.html", campaigns=active,
+                           stats={c.id: dialer.stats(db.session, c) for c in active},
+                           in_hours={c.id: dialer.in_hours(c) for c in active})
+
+
+@bp.get("/dialer/<int:campaign_id>")
+@login_required
+def dialer_campaign(campaign_id: int):
+    agent = _agent()
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    contact = db.session.scalar(select(CampaignContact).where(
+        CampaignContact.campaign_id == campaign.id, CampaignContact.status == "in_progress",
+        CampaignContact.claimed_by_id == agent.id).limit(1))
+    timeline = queries.timeline_page(contact.customer, agent) if contact else None
+    last_call = None
+    if contact and contact.ticket_id:
+        last_call = db.session.scalar(select(Interaction).where(
+            Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
+            Interaction.author_agent_id == agent.id).order_by(Interaction.id.desc()).limit(1))
+    return render_template("twilio/dialer.html", campaign=campaign, contact=contact, timeline=timeline,
+                           script=dialer.render_script(campaign, contact, agent) if contact else "",
+                           outcomes=CAMPAIGN_OUTCOMES, form=ActionForm(), in_hours=dialer.in_hours(campaign),
+                           last_call=last_call, stats=dialer.stats(db.session, campaign),
+                           customer_counts=customers.ticket_counts(db.session, contact.customer) if contact else {})
+
+
+@bp.post("/dialer/<int:campaign_id>/next")
+@login_required
+def dialer_next(campaign_id: int):
+    _checked()
+    try:
+        if dialer.next_contact(_agent(), campaign_id) is None:
+            flash(_("Nobody is due to be called on this campaign right now."), "success")
+    except DeskError as exc:
+        flash(phone_error(exc), "error")
+    return redirect(url_for(".dialer_campaign", campaign_id=campaign_id))
+
+
+@bp.post("/dialer/contacts/<int:contact_id>/<action>")
+@login_required
+def dialer_action(contact_id: int, action: str):
+    _checked()
+    contact = db.session.get(CampaignContact, contact_id)
+    if contact is None:
+        abort(404)
+    campaign_id = contact.campaign_id
+    agent = _agent()
+    try:
+        if action == "call":
+            dialer.call(agent, contact_id)
+            _calling()
+        elif action == "outcome":
+            dialer.record_outcome(agent, contact_id, request.form.get("outcome", ""),
+                                  notes=request.form.get("notes", ""),
+                                  callback_at=request.form.get("callback_at") or None)
+            flash(_("Outcome saved."), "success")
+        elif action == "skip":
+            dialer.skip(agent, contact_id)
+        else:
+            abort(404)
+    except DeskError as exc:
+        flash(phone_error(exc), "error")
+    return redirect(url_for(".dialer_campaign", campaign_id=campaign_id))
