@@ -1,5 +1,6 @@
 """Admin pages: queues and routing, agents (invite, role, skills, capacity, chats at once, queues), SLA
-policies, business hours and holidays, macros, and the audit log. Admins only; everyone else gets 403."""
+policies, business hours and holidays, macros, and the audit log (channels: admin_channels.py). Admins
+only; everyone else gets 403."""
 from __future__ import annotations
 
 from datetime import date
