@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,22 @@ def adapter_for(channel: str) -> ChannelAdapter:
 
 def registered() -> dict[str, ChannelAdapter]:
     return dict(_registry)
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A channel's part of the admin Channels page: ``describe(config)`` gathers what ``template``
+    shows (read in the request, so texts come in the reader's language)."""
+
+    name: str  # "email", "chat", "phone": the section's anchor on the page
+    order: int
+    template: str
+    describe: Callable[[Mapping[str, Any]], dict]
+
+
+def add_settings_section(app, section: SettingsSection) -> None:
+    app.extensions.setdefault("desk_channel_settings", {})[section.name] = section
+
+
+def settings_sections(app) -> list[SettingsSection]:
+    return sorted(app.extensions.get("desk_channel_settings", {}).values(), key=lambda s: s.order)

@@ -3,7 +3,6 @@ language switch, security headers and error pages."""
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request,
                    send_file, session, url_for)
@@ -13,12 +12,11 @@ from werkzeug.exceptions import HTTPException
 
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.heartbeat import STALE as HEARTBEAT_STALE
 from desk.models import Attachment, Heartbeat, Interaction, utcnow
 from desk.services import access, attachments
 
 bp = Blueprint("web", __name__)
-
-HEARTBEAT_STALE = timedelta(seconds=30)
 
 
 @bp.get("/healthz")

@@ -3,14 +3,14 @@ the widget and the standalone ``/chat`` page, the agent chat desk, and the adapt
 agent replies to the visitor's sockets."""
 from __future__ import annotations
 
-from channels.base import register
+from channels.base import SettingsSection, add_settings_section, register
 
 
 def init_app(app) -> None:
     from channels.chat import console, live, namespace  # noqa: F401  (live registers event subscribers)
     from channels.chat.delivery import ChatAdapter
     from channels.chat.views import bp
-    from channels.chat import hours
+    from channels.chat import hours, settings
     from desk.extensions import socketio
 
     try:
@@ -24,6 +24,7 @@ def init_app(app) -> None:
     namespace.register()
     console.register()
     app.register_blueprint(bp)
+    add_settings_section(app, SettingsSection("chat", 20, "console/admin/channels_chat.html", settings.describe))
     # The widget runs on the sites in DESK_CHAT_ALLOWED_ORIGINS: let their browsers open the
     # Engine.IO transport; the /chat namespace checks the Origin again, the console never needs it.
     if socketio.server is not None:

@@ -2,14 +2,14 @@
 interactions, and outbound mail through a relay."""
 from __future__ import annotations
 
-from channels.base import register
+from channels.base import SettingsSection, add_settings_section, register
 
 _loaded = False
 
 
 def init_app(app) -> None:
     global _loaded
-    from channels.email import cli
+    from channels.email import cli, settings
     from channels.email.send import EmailAdapter
 
     register(EmailAdapter())
@@ -21,6 +21,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(admin_bp)
     app.extensions.setdefault("desk_admin_links", []).append(("mail_admin.quarantine_list", "Mail quarantine", "inbox"))
+    add_settings_section(app, SettingsSection("email", 10, "console/admin/channels_email.html", settings.describe))
     app.extensions.setdefault("desk_workers", {})["mail"] = _mail_worker
     app.extensions.setdefault("desk_worker_processes", {})["mail-worker"] = ["mail"]
     if app.config.get("SMTP_ENABLED"):

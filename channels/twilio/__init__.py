@@ -3,14 +3,14 @@ callback queue and outbound call campaigns. Without Twilio settings everything i
 (stored and shown, nothing sent), so the demo and the tests run offline."""
 from __future__ import annotations
 
-from channels.base import register
+from channels.base import SettingsSection, add_settings_section, register
 
 _loaded = False
 
 
 def init_app(app) -> None:
     global _loaded
-    from channels.twilio import realtime  # noqa: F401  (campaign progress -> supervisors)
+    from channels.twilio import realtime, settings  # noqa: F401  (realtime: campaign progress -> supervisors)
     from channels.twilio.sms import SmsAdapter
     from channels.twilio.views import bp as console_bp
     from channels.twilio.voice import VoiceAdapter
@@ -26,3 +26,4 @@ def init_app(app) -> None:
     app.register_blueprint(webhooks_bp)
     csrf.exempt(webhooks_bp)  # Twilio signs its requests instead
     app.register_blueprint(console_bp)
+    add_settings_section(app, SettingsSection("phone", 30, "console/admin/channels_phone.html", settings.describe))

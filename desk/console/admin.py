@@ -1,5 +1,6 @@
-"""Admin pages: queues and routing, agents (invite, role, skills, capacity, queues), SLA policies,
-business hours and holidays, macros, and the audit log. Admins only; everyone else gets 403."""
+"""Admin pages: queues and routing, agents (invite, role, skills, capacity, chats at once, queues), SLA
+policies, business hours and holidays, macros, and the audit log (channels: admin_channels.py). Admins
+only; everyone else gets 403."""
 from __future__ import annotations
 
 from datetime import date
@@ -122,7 +123,8 @@ def agents():
     capacity = dict(db.session.execute(select(AgentSettings.agent_id, AgentSettings.capacity)).all())
     all_queues = list(db.session.scalars(select(Queue).order_by(Queue.name)))
     return render_template("console/admin/agents.html", rows=rows, capacity=capacity, default_capacity=DEFAULT_CAPACITY,
-                           queues=all_queues, roles=ROLES, form=CsrfForm(), tab="agents")
+                           max_chats=console_admin.MAX_CHATS, queues=all_queues, roles=ROLES, form=CsrfForm(),
+                           tab="agents")
 
 
 @bp.post("/agents")
@@ -147,11 +149,14 @@ def invite_agent():
 def save_agent(agent_id: int):
     admin = _posted()
     raw_capacity = (request.form.get("capacity") or "").strip()
+    raw_chats = (request.form.get("chat_capacity") or "").strip()  # left out of the form: unchanged
+    chats = None if not raw_chats else int(raw_chats) if raw_chats.isdigit() and len(raw_chats) <= 3 else -1
     try:
         console_admin.save_agent(
             agent_id, role=request.form.get("role", ""),
             skills=(request.form.get("skills") or "").replace("，", ",").split(","),
             capacity=int(raw_capacity) if raw_capacity.isdigit() else -1,
+            chat_capacity=chats,
             queue_ids=[i for i in map(_id, request.form.getlist("queues")) if i],
             active=request.form.get("active") == "1", actor_id=admin.id)
     except DeskError as exc:

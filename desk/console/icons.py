@@ -44,6 +44,8 @@ PATHS: dict[str, str] = {
              "<line x1=\"12\" y1=\"16\" x2=\"12.01\" y2=\"16\"/>",
     "check-circle": "<path d=\"M22 11.08V12a10 10 0 1 1-5.93-9.14\"/><polyline points=\"22 4 12 14.01 9 11.01\"/>",
     "check": "<polyline points=\"20 6 9 17 4 12\"/>",
+    "copy": "<rect x=\"9\" y=\"9\" width=\"13\" height=\"13\" rx=\"2\" ry=\"2\"/>"
+            "<path d=\"M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1\"/>",
     "refresh": "<polyline points=\"23 4 23 10 17 10\"/><polyline points=\"1 20 1 14 7 14\"/>"
                "<path d=\"M3.51 9a9 9 0 0 1 14.85-3.36L23 10M1 14l4.64 4.36A9 9 0 0 0 20.49 15\"/>",
     "chevron-left": "<polyline points=\"15 18 9 12 15 6\"/>",

@@ -1,9 +1,11 @@
-"""Wires the supervisor floor, reports, admin pages, SLA clock and routing loop into the app."""
+"""Wires the supervisor floor, reports, admin pages, SLA clock and routing loop into the app.
+
+``admin_channels`` adds its routes to ``admin.bp``, so it is imported before the blueprint registers."""
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from desk.console import admin, supervisor, ticket_links, workspace
+    from desk.console import admin, admin_channels, supervisor, ticket_links, workspace  # noqa: F401
     from desk.realtime import floor  # noqa: F401  (event subscribers)
     from desk.services import console_loop
 

@@ -13,6 +13,7 @@ from desk.models.routing import ROUTING_MODES
 from desk.services import business_hours
 
 MAX_MINUTES = 60 * 24 * 365
+MAX_CHATS = 20  # live chats one agent takes at once (0: none)
 
 
 def _audit(session, actor_id: int, action: str, target_type: str, target_id: int | None, data: dict) -> None:
@@ -82,7 +83,8 @@ def create_queue(slug: str, name: str, *, actor_id: int) -> Queue:
 # -- agents -----------------------------------------------------------------------------------
 
 def save_agent(agent_id: int, *, role: str, skills: list[str], capacity: int, queue_ids: list[int],
-               active: bool, actor_id: int) -> Agent:
+               active: bool, actor_id: int, chat_capacity: int | None = None) -> Agent:
+    """``capacity`` in load units across channels; ``chat_capacity`` live chats at once (None: unchanged)."""
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
     skills = sorted({s.strip().lower() for s in skills if s and s.strip()})
@@ -90,6 +92,8 @@ def save_agent(agent_id: int, *, role: str, skills: list[str], capacity: int, qu
         raise Invalid("at most 30 skills of up to 64 characters", field="skills")
     if not isinstance(capacity, int) or not 1 <= capacity <= 100:
         raise Invalid("capacity must be between 1 and 100", field="capacity")
+    if chat_capacity is not None and (not isinstance(chat_capacity, int) or not 0 <= chat_capacity <= MAX_CHATS):
+        raise Invalid(f"chats at once must be between 0 and {MAX_CHATS}", field="chat_capacity")
     with db.write() as session:
         agent = session.get(Agent, agent_id)
         if agent is None:
@@ -97,15 +101,17 @@ def save_agent(agent_id: int, *, role: str, skills: list[str], capacity: int, qu
         if agent.id == actor_id and (role != agent.role or not active):
             raise Invalid("you cannot change your own role or deactivate yourself", field="role")
         before = {"role": agent.role, "skills": list(agent.skills or []), "active": agent.active,
-                  "queues": sorted(q.id for q in agent.queues)}
+                  "queues": sorted(q.id for q in agent.queues), "chat_capacity": agent.chat_capacity}
         agent.role, agent.skills, agent.active = role, skills, bool(active)
+        if chat_capacity is not None:
+            agent.chat_capacity = chat_capacity
         agent.queues = list(session.scalars(select(Queue).where(Queue.id.in_(queue_ids or [-1]))))
         settings = session.get(AgentSettings, agent_id) or AgentSettings(agent_id=agent_id)
         before["capacity"] = settings.capacity
         settings.capacity = capacity
         session.add(settings)
         after = {"role": role, "skills": skills, "active": bool(active), "capacity": capacity,
-                 "queues": sorted(q.id for q in agent.queues)}
+                 "queues": sorted(q.id for q in agent.queues), "chat_capacity": agent.chat_capacity}
         _audit(session, actor_id, "agent.updated", "agent", agent_id,
                {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v})
     return agent

@@ -27,6 +27,33 @@
   }
   function fragment(html) { var t = document.createElement("template"); t.innerHTML = html; return t.content; }
 
+  /* ------------------------------------------------------------ copy buttons (admin: embed code, webhook URLs) */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    var source = button && $(button.dataset.copy);
+    if (!source) { return; }
+    var text = source.textContent;
+    function done() {
+      var label = $("span", button);
+      var before = label ? label.textContent : "";
+      button.classList.add("is-copied");
+      if (label) { label.textContent = button.dataset.copied || before; }
+      window.setTimeout(function () { button.classList.remove("is-copied"); if (label) { label.textContent = before; } }, 1500);
+    }
+    function selectOnly() { // no clipboard (plain HTTP): select the text so Ctrl+C copies it
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, selectOnly);
+    } else {
+      selectOnly();
+    }
+  });
+
   /* ------------------------------------------------------------ notifications */
   var notif = $("[data-notif]");
   var notifCount = notif && $("[data-notif-count]", notif);

@@ -33,7 +33,7 @@ def test_queue_routing_and_new_queue(client, staff, sign_in):
     assert db.session.get(QueueSettings, general.id, populate_existing=True).routing == "least_loaded"
 
 
-def test_agents_invite_role_skills_capacity_queues(client, staff, sign_in):
+def test_agents_invite_role_skills_capacity_chats_queues(client, staff, sign_in):
     sign_in("admin")
     billing = db.session.scalar(select(Queue).where(Queue.slug == "billing"))
     page = text_of(post(client, "/admin/agents", email="Sora@Desk.Test", name="박소라", role="agent",
@@ -42,13 +42,20 @@ def test_agents_invite_role_skills_capacity_queues(client, staff, sign_in):
     sora = db.session.scalar(select(Agent).where(Agent.email == "sora@desk.test"))
     assert [q.slug for q in sora.queues] == ["billing"]
     page = text_of(post(client, f"/admin/agents/{sora.id}", role="supervisor", skills="korean, English ,",
-                        capacity="6", queues=[str(billing.id)], active="1"))
+                        capacity="6", chat_capacity="5", queues=[str(billing.id)], active="1"))
     assert "상담원 설정을 저장했습니다." in page
     sora = db.session.get(Agent, sora.id, populate_existing=True)
-    assert sora.role == "supervisor" and sora.skills == ["english", "korean"]
+    assert sora.role == "supervisor" and sora.skills == ["english", "korean"] and sora.chat_capacity == 5
     assert db.session.get(AgentSettings, sora.id).capacity == 6
+    changed = db.session.scalars(select(AuditLog).where(AuditLog.action == "agent.updated")).all()[-1].data
+    assert changed["chat_capacity"] == [3, 5]
     page = text_of(post(client, f"/admin/agents/{sora.id}", role="agent", capacity="0", active="1"))
     assert "flash-error" in page
+    for chats in ("21", "-1", "many"):
+        page = text_of(post(client, f"/admin/agents/{sora.id}", role="supervisor", capacity="6", chat_capacity=chats,
+                            queues=[str(billing.id)], active="1"))
+        assert "flash-error" in page
+    assert db.session.get(Agent, sora.id, populate_existing=True).chat_capacity == 5
     # An admin cannot lock themselves out.
     page = text_of(post(client, f"/admin/agents/{staff['admin'].id}", role="agent", capacity="5", active="1"))
     assert "flash-error" in page and db.session.get(Agent, staff["admin"].id, populate_existing=True).role == "admin"

@@ -11,10 +11,12 @@ from tests.console.conftest import page_token
 
 SUPERVISOR_GET = ["/supervisor/floor", "/supervisor/floor/live", "/supervisor/reports",
                   "/supervisor/reports/export.csv", "/supervisor/reports/export.xlsx"]
-ADMIN_GET = ["/admin/", "/admin/queues", "/admin/agents", "/admin/sla", "/admin/hours", "/admin/macros", "/admin/audit"]
+ADMIN_GET = ["/admin/", "/admin/queues", "/admin/agents", "/admin/channels", "/admin/sla", "/admin/hours",
+             "/admin/macros", "/admin/audit"]
 ADMIN_POST = ["/admin/queues", "/admin/queues/1", "/admin/agents", "/admin/agents/1", "/admin/sla", "/admin/sla/1",
               "/admin/hours", "/admin/hours/1", "/admin/hours/1/holidays", "/admin/holidays/1/delete",
-              "/admin/macros", "/admin/macros/1"]
+              "/admin/macros", "/admin/macros/1", "/admin/channels/default-queue",
+              "/admin/channels/queues/1/acknowledgement"]
 
 
 @pytest.mark.parametrize("path", SUPERVISOR_GET + ADMIN_GET)

@@ -7,7 +7,7 @@ def test_pages_render(client, make, staff, sign_in, loop):
     loop()
     sign_in("admin")
     for path in ("/", "/supervisor/floor", "/supervisor/floor/live", "/supervisor/reports", "/admin/queues",
-                 "/admin/agents", "/admin/sla", "/admin/hours", "/admin/macros", "/admin/audit", "/notifications",
-                 "/nav-counts", "/supervisor/floor.json", "/tickets/1001"):
+                 "/admin/agents", "/admin/channels", "/admin/sla", "/admin/hours", "/admin/macros", "/admin/audit",
+                 "/notifications", "/nav-counts", "/supervisor/floor.json", "/tickets/1001"):
         response = client.get(path)
         assert response.status_code == 200, (path, text_of(response)[:3000])
