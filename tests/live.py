@@ -64,7 +64,9 @@ class LiveProcess:
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"{self.command} did not answer on {self.url} in {timeout}s:\n{self.output()}")
+        output = self.output()
+        self.stop()  # a process that never answered must not outlive the test
+        raise RuntimeError(f"{self.command} did not answer on {self.url} in {timeout}s:\n{output}")
 
     def wait_port(self, port: int, timeout: float = 30) -> LiveProcess:
         deadline = time.monotonic() + timeout
@@ -76,7 +78,9 @@ class LiveProcess:
                     return self
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"{self.command} did not listen on {port} in {timeout}s:\n{self.output()}")
+        output = self.output()
+        self.stop()
+        raise RuntimeError(f"{self.command} did not listen on {port} in {timeout}s:\n{output}")
 
     def output(self) -> str:
         try:

@@ -25,8 +25,9 @@ def _json(url: str, token: str | None = None, body: dict | None = None) -> dict:
 def test_serve_runs_web_worker_and_smtp_and_relays_live_updates(staff, make, database_url, tmp_path):
     port = free_port()
     serve = LiveProcess("serve", desk_env(database_url, tmp_path / "instance", port), tmp_path / "logs")
-    serve.start().wait_http(timeout=90)  # four processes start at once; slow on a busy machine
+    serve.start()
     try:
+        serve.wait_http(timeout=90)  # four processes start at once; slow on a busy machine
         deadline = time.monotonic() + 20
         while _json(f"{serve.url}/healthz")["worker"] != "ok":
             assert time.monotonic() < deadline, serve.output()
