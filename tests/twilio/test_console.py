@@ -149,3 +149,21 @@ def test_calling_from_the_customer_page_opens_a_ticket_when_none_is_open(staff, 
     call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
     new_ticket = db.session.get(Ticket, call.ticket_id)
     assert new_ticket.id != ticket.id and new_ticket.channel == "voice" and new_ticket.assignee_id == staff["agent"].id
+
+
+def test_a_customer_filter_of_punctuation_is_refused_on_the_campaign_page(staff, sign_in_agent):
+    from desk.services import identity
+
+    with db.write() as session:
+        identity.resolve(session, "phone", "+821030000041", name="김하나")
+    campaign = dialer.create(staff["supervisor"], name="안내")
+    client = sign_in_agent("supervisor")
+    token = csrf_token(page(client, f"/campaigns/{campaign.id}"))
+    for q in ("---", "( )", ""):
+        response = client.post(f"/campaigns/{campaign.id}/add", data={"csrf_token": token, "q": q, "locale": ""})
+        assert response.status_code == 422, q
+        assert "빈 조건으로는 모든 고객을 추가하지 않습니다" in response.get_data(as_text=True), q
+    assert db.session.scalar(select(CampaignContact.id)) is None
+    response = client.post(f"/campaigns/{campaign.id}/add", data={"csrf_token": token, "q": "3000-0041"})
+    assert response.status_code == 200 and 'data-import-report' in response.get_data(as_text=True)
+    assert db.session.scalar(select(CampaignContact.phone)) == "+821030000041"

@@ -60,6 +60,8 @@ def phone_error(exc: DeskError) -> str:
         "hours": _("Calling hours must be HH:MM, the start before the end."),
         "weekdays": _("Choose at least one calling day."),
         "file": _("The file could not be read: %(reason)s", reason=exc.message),
+        "q": _("Type part of a name, email or phone number (letters or digits), or choose a language: "
+               "an empty filter does not add every customer."),
     }
     if getattr(exc, "code", None) in by_code:
         return by_code[exc.code]
