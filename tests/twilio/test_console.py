@@ -167,3 +167,49 @@ def test_a_customer_filter_of_punctuation_is_refused_on_the_campaign_page(staff,
     response = client.post(f"/campaigns/{campaign.id}/add", data={"csrf_token": token, "q": "3000-0041"})
     assert response.status_code == 200 and 'data-import-report' in response.get_data(as_text=True)
     assert db.session.scalar(select(CampaignContact.phone)) == "+821030000041"
+
+
+def _listed_campaign(staff, status: str, name: str = "안내"):
+    campaign = dialer.create(staff["supervisor"], name=name, script="{name}님 안녕하세요")
+    dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
+    if status != "draft":
+        dialer.set_status(staff["supervisor"], campaign.id, status)
+    return campaign
+
+
+def test_agents_see_the_dialer_only_for_active_campaigns(staff, sign_in_agent, app):
+    from tests.conftest import login
+
+    draft, paused, active = (_listed_campaign(staff, s, name=s) for s in ("draft", "paused", "active"))
+    client = sign_in_agent("agent")
+    page(client, f"/dialer/{active.id}")
+    for campaign_id in (draft.id, paused.id, 999_999):  # a draft or paused campaign looks like a missing one
+        response = client.get(f"/dialer/{campaign_id}")
+        assert response.status_code == 404, campaign_id
+        assert "data-campaign-stats" not in response.get_data(as_text=True)
+    token = csrf_token(page(client, "/dialer"))
+    response = client.post(f"/dialer/{draft.id}/next", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dialer")
+    assert db.session.scalar(select(CampaignContact.claimed_by_id).where(
+        CampaignContact.campaign_id == draft.id)) is None
+    for who in ("supervisor", "admin"):
+        other = app.test_client()
+        assert login(other, staff[who].email).status_code == 302
+        for campaign in (draft, paused, active):
+            page(other, f"/dialer/{campaign.id}")
+
+
+def test_an_agent_paused_mid_call_can_still_save_the_outcome(staff, sign_in_agent, monkeypatch):
+    campaign = _listed_campaign(staff, "active")
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: True)
+    contact = dialer.next_contact(staff["agent"], campaign.id)
+    dialer.set_status(staff["supervisor"], campaign.id, "paused")
+    client = sign_in_agent("agent")
+    html = page(client, f"/dialer/{campaign.id}")  # the customer they hold is still on screen
+    assert f'data-contact-id="{contact.id}"' in html
+    response = client.post(f"/dialer/contacts/{contact.id}/outcome",
+                           data={"csrf_token": csrf_token(html), "outcome": "interested"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dialer")
+    db.session.expire_all()
+    assert db.session.get(CampaignContact, contact.id).status == "done"
+    assert client.get(f"/dialer/{campaign.id}").status_code == 404

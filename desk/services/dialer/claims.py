@@ -33,6 +33,30 @@ def _can_dial(campaign: Campaign, now: datetime | None = None) -> None:
                        f"{campaign.timezone})", code="outside_hours")
 
 
+def held_contact(session: Session, agent: Agent, campaign_id: int) -> CampaignContact | None:
+    """The customer this agent is working on in this campaign, if any."""
+    return session.scalar(select(CampaignContact).where(
+        CampaignContact.campaign_id == campaign_id, CampaignContact.status == "in_progress",
+        CampaignContact.claimed_by_id == agent.id).limit(1))
+
+
+def workable(session: Session, agent: Agent, campaign: Campaign) -> bool:
+    """Whether the dialer shows this campaign to this agent: supervisors see every campaign; an
+    agent an active one, or one where they still hold a customer (paused mid-call, they can
+    still save the outcome or skip). Campaigns are not tied to queues or agents."""
+    return (agent.has_role("supervisor") or campaign.status == "active"
+            or held_contact(session, agent, campaign.id) is not None)
+
+
+def dialer_campaign(session: Session, agent: Agent, campaign_id: int) -> Campaign:
+    """The campaign for the agent's dialer; NotFound when it does not exist or is not theirs to
+    work, so an agent cannot tell a draft or paused campaign from a missing one."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not workable(session, agent, campaign):
+        raise NotFound("campaign not found")
+    return campaign
+
+
 def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None) -> CampaignContact | None:
     """The contact this agent is working on, else the next due one, claimed for them alone."""
 
@@ -40,9 +64,7 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
         with db.write() as session:
             campaign = _campaign(session, campaign_id)
             _can_dial(campaign, now)
-            mine = session.scalar(select(CampaignContact).where(
-                CampaignContact.campaign_id == campaign.id, CampaignContact.status == "in_progress",
-                CampaignContact.claimed_by_id == agent.id).limit(1))
+            mine = held_contact(session, agent, campaign.id)
             if mine is not None:
                 return mine
             moment = now or utcnow()
