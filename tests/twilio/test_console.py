@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -213,3 +214,29 @@ def test_an_agent_paused_mid_call_can_still_save_the_outcome(staff, sign_in_agen
     db.session.expire_all()
     assert db.session.get(CampaignContact, contact.id).status == "done"
     assert client.get(f"/dialer/{campaign.id}").status_code == 404
+
+
+def test_the_dialer_page_and_the_outcome_use_the_same_last_call(staff, sign_in_agent, monkeypatch):
+    """An inbound call on the contact's ticket after the agent dialled is not "the last call":
+    the page shows the outbound call's state, and the outcome is written to that same call."""
+    campaign = _listed_campaign(staff, "active")
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: True)
+    agent = staff["agent"]
+    contact = dialer.next_contact(agent, campaign.id)
+    dialed = dialer.call(agent, contact.id)
+    with db.write() as session:
+        session.get(Interaction, dialed.id).meta = {**dialed.meta, "call_status": "ringing"}
+        held = session.get(CampaignContact, contact.id)
+        session.add(Interaction(ticket_id=held.ticket_id, customer_id=held.customer_id, channel="voice",
+                                direction="inbound", author_agent_id=agent.id, delivery_status="delivered",
+                                meta={"call_status": "busy"}))
+    db.session.expire_all()
+    assert dialer.last_call(db.session, agent, db.session.get(CampaignContact, contact.id)).id == dialed.id
+    client = sign_in_agent()
+    html = page(client, f"/dialer/{campaign.id}")
+    assert re.search(r'class="chip call-status (call-\w+)" data-call-status', html).group(1) == "call-ringing"
+    client.post(f"/dialer/contacts/{contact.id}/outcome", data={"csrf_token": csrf_token(html),
+                                                                  "outcome": "interested"})
+    db.session.expire_all()
+    assert db.session.get(Interaction, dialed.id).meta.get("outcome") == "interested"

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from channels.twilio.views.common import ActionForm, _agent, _calling, _checked, bp, phone_error
 from desk.console import queries
 from desk.errors import DeskError
 from desk.extensions import db
-from desk.models import CampaignContact, Interaction
+from desk.models import CampaignContact
 from desk.models.phone import CAMPAIGN_OUTCOMES
 from desk.services import customers, dialer
 
@@ -34,15 +33,11 @@ def dialer_campaign(campaign_id: int):
         abort(404)  # a draft or paused campaign looks the same as a missing one to an agent
     contact = dialer.held_contact(db.session, agent, campaign.id)
     timeline = queries.timeline_page(contact.customer, agent) if contact else None
-    last_call = None
-    if contact and contact.ticket_id:
-        last_call = db.session.scalar(select(Interaction).where(
-            Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
-            Interaction.author_agent_id == agent.id).order_by(Interaction.id.desc()).limit(1))
     return render_template("twilio/dialer.html", campaign=campaign, contact=contact, timeline=timeline,
                            script=dialer.render_script(campaign, contact, agent) if contact else "",
                            outcomes=CAMPAIGN_OUTCOMES, form=ActionForm(), in_hours=dialer.in_hours(campaign),
-                           last_call=last_call, stats=dialer.stats(db.session, campaign),
+                           last_call=dialer.last_call(db.session, agent, contact) if contact else None,
+                           stats=dialer.stats(db.session, campaign),
                            customer_counts=customers.ticket_counts(db.session, contact.customer) if contact else {})
 
 

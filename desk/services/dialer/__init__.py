@@ -20,6 +20,7 @@ from desk.services.dialer.claims import (
     call,
     dialer_campaign,
     held_contact,
+    last_call,
     next_contact,
     record_outcome,
     skip,
@@ -38,6 +39,6 @@ from desk.services.dialer.contacts_import import (
 __all__ = [
     "MAX_CSV_BYTES", "MAX_CSV_ROWS", "NAME_COLUMNS", "PHONE_COLUMNS", "STALE_CLAIM", "ImportReport",
     "active_campaigns", "add_customers", "announce", "call", "create", "dialer_campaign", "held_contact",
-    "import_csv", "in_hours", "next_contact", "record_outcome", "render_script", "set_status", "skip", "stats",
-    "workable",
+    "import_csv", "in_hours", "last_call", "next_contact", "record_outcome", "render_script", "set_status",
+    "skip", "stats", "workable",
 ]

@@ -135,6 +135,17 @@ def call(agent: Agent, contact_id: int, *, now: datetime | None = None) -> Inter
         return interaction
 
 
+def last_call(session: Session, agent: Agent, contact: CampaignContact) -> Interaction | None:
+    """The agent's latest outbound call on the contact's ticket: the one the dialer page shows and
+    the one an outcome is written to (an inbound call on the same ticket is neither)."""
+    if not contact.ticket_id:
+        return None
+    return session.scalar(select(Interaction).where(
+        Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
+        Interaction.direction == "outbound", Interaction.author_agent_id == agent.id)
+        .order_by(Interaction.id.desc()).limit(1))
+
+
 def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = "", callback_at=None) -> CampaignContact:
     if outcome not in CAMPAIGN_OUTCOMES:
         raise Invalid(f"outcome must be one of {', '.join(CAMPAIGN_OUTCOMES)}", field="outcome")
@@ -146,12 +157,7 @@ def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = 
             if outcome == "call_back_later":
                 when = parse_preferred(callback_at, campaign.timezone) or utcnow() + timedelta(days=1)
             now = utcnow()
-            interaction = None
-            if contact.ticket_id:
-                interaction = session.scalar(select(Interaction).where(
-                    Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
-                    Interaction.direction == "outbound", Interaction.author_agent_id == agent.id)
-                    .order_by(Interaction.id.desc()).limit(1))
+            interaction = last_call(session, agent, contact)
             if interaction is not None and not (interaction.meta or {}).get("outcome"):
                 calls.set_outcome(session, interaction, outcome, notes)
             session.add(CallLog(kind="campaign", agent_id=agent.id, customer_id=contact.customer_id,
