@@ -197,6 +197,22 @@ def test_skip_hands_over_the_next_customer_not_the_same_one(staff, campaign):
     assert again.id == first.id and again.attempts == 0
 
 
+def test_claim_and_skip_update_the_live_figures(staff, campaign, campaign_progress):
+    add(campaign, "010-3000-0051", "010-3000-0052")
+    campaign_progress.clear()
+    agent = staff["agent"]
+    first = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    assert [(rooms, p["campaign_id"], p["stats"]["in_progress"], p["stats"]["pending"])
+            for rooms, p in campaign_progress] == [(["staff"], campaign.id, 1, 1)]
+    assert dialer.next_contact(agent, campaign.id, now=MON_0900).id == first.id  # nothing changed: no event
+    assert len(campaign_progress) == 1
+    dialer.skip(agent, first.id, now=MON_0900)
+    assert [(p["stats"]["in_progress"], p["stats"]["pending"]) for _, p in campaign_progress[1:]] == [(0, 2)]
+    second = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    dialer.record_outcome(agent, second.id, "interested")
+    assert [(p["stats"]["in_progress"], p["stats"]["done"]) for _, p in campaign_progress[2:]] == [(1, 0), (0, 1)]
+
+
 def test_no_answer_retries_then_stops(staff, campaign, app):
     from datetime import timedelta
 

@@ -58,9 +58,13 @@ def dialer_campaign(session: Session, agent: Agent, campaign_id: int) -> Campaig
 
 
 def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None) -> CampaignContact | None:
-    """The contact this agent is working on, else the next due one, claimed for them alone."""
+    """The contact this agent is working on, else the next due one, claimed for them alone.
+    A claim (or a contact found on the do-not-call list on the way) moves the campaign's figures,
+    so supervisors hear of it as they do of an outcome."""
+    changed: list[bool] = []
 
     def _next() -> CampaignContact | None:
+        changed.clear()  # a retried attempt starts again
         with db.write() as session:
             campaign = _campaign(session, campaign_id)
             _can_dial(campaign, now)
@@ -85,6 +89,7 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
                 if not batch:
                     return None
                 for contact in batch:
+                    changed.append(True)
                     if calls.is_dnc(contact.customer):
                         contact.status, contact.outcome = "dnc", contact.outcome or "do_not_call"
                         continue
@@ -96,7 +101,10 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
                     return contact
                 session.flush()
 
-    return db.retrying(_next)
+    contact = db.retrying(_next)
+    if changed:
+        announce(campaign_id)
+    return contact
 
 
 def _held(session: Session, agent: Agent, contact_id: int) -> tuple[Campaign, CampaignContact]:
@@ -190,8 +198,9 @@ def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = 
 
 
 def announce(campaign_id: int) -> None:
-    """Campaign figures to supervisors, counted after the write lock is released (the counting
-    grows with the campaign; holding the lock for it would slow every other agent's claim)."""
+    """Campaign figures to supervisors after a claim, a skip or an outcome, counted after the write
+    lock is released (the counting grows with the campaign; holding the lock for it would slow
+    every other agent's claim)."""
     session = db.session
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is not None:
@@ -202,7 +211,9 @@ def announce(campaign_id: int) -> None:
 def skip(agent: Agent, contact_id: int, *, now: datetime | None = None) -> None:
     """Give the contact back to the list, behind those already due, with no attempt counted."""
     with db.write() as session:
-        _, contact = _held(session, agent, contact_id)
+        campaign, contact = _held(session, agent, contact_id)
+        campaign_id = campaign.id
         contact.status = "pending"
         contact.claimed_by_id = None
         contact.next_attempt_at = now or utcnow()  # else the earliest due, handed straight back
+    announce(campaign_id)
