@@ -240,3 +240,36 @@ def test_the_dialer_page_and_the_outcome_use_the_same_last_call(staff, sign_in_a
                                                                   "outcome": "interested"})
     db.session.expire_all()
     assert db.session.get(Interaction, dialed.id).meta.get("outcome") == "interested"
+
+
+def test_a_bad_campaign_setting_is_named_on_the_page(staff, sign_in_agent):
+    client = sign_in_agent("supervisor")
+    token = csrf_token(page(client, "/campaigns"))
+    good = {"csrf_token": token, "name": "카드 안내", "script": "", "hours_start": "09:00", "hours_end": "20:00",
+            "weekdays": ["0", "1"], "max_attempts": "3", "retry_minutes": "60", "timezone": "Asia/Seoul"}
+    cases = [("timezone", "Mars/Olympus", "알 수 없는 시간대입니다. Asia/Seoul 같은 이름을 쓰세요."),
+             ("max_attempts", "0", "고객당 시도 횟수는 1에서 10 사이의 정수여야 합니다."),
+             ("max_attempts", "abc", "고객당 시도 횟수는 1에서 10 사이의 정수여야 합니다."),
+             ("retry_minutes", "2", "재시도 간격(분)은 5에서 10080(7일) 사이의 정수여야 합니다."),
+             ("retry_minutes", "99999", "재시도 간격(분)은 5에서 10080(7일) 사이의 정수여야 합니다."),
+             ("script", "가" * 20_001, "스크립트는 최대 20,000자까지 쓸 수 있습니다.")]
+    for field, value, message in cases:
+        response = client.post("/campaigns", data={**good, field: value}, follow_redirects=True)
+        assert response.status_code == 200, field
+        assert message in response.get_data(as_text=True), (field, value)
+    assert db.session.scalar(select(Campaign.id)) is None
+    client.post("/campaigns", data=good)
+    assert db.session.scalar(select(Campaign.max_attempts)) == 3
+
+
+def test_campaign_errors_read_well_in_english(app):
+    from flask_babel import force_locale
+
+    from channels.twilio.views.common import phone_error
+    from desk.errors import Invalid
+
+    with app.test_request_context(), force_locale("en"):
+        assert phone_error(Invalid("x", field="timezone")) == "Unknown time zone: use a name such as Asia/Seoul."
+        assert "from 1 to 10" in phone_error(Invalid("x", field="max_attempts"))
+        assert "from 5 to 10080" in phone_error(Invalid("x", field="retry_minutes"))
+        assert "20,000 characters" in phone_error(Invalid("x", field="script"))
