@@ -97,6 +97,11 @@ def test_supervisor_sees_the_import_report_and_the_dialer_script(signed_in, live
     page.goto(f"{live_server.url}/campaigns/{campaign.id}")
     expect(page.locator("[data-conn]")).to_have_attribute("data-state", "live")
     expect(page.locator("[data-stat=attempts]")).to_have_text("0")
+    expect(page.locator("[data-stat=pending]")).to_have_text("1")
+    dialer.skip(supervisor, _held_contact(supervisor.id))  # skipping and claiming move the figures too
+    expect(page.locator("[data-stat=pending]")).to_have_text("2")
+    dialer.next_contact(supervisor, campaign.id)
+    expect(page.locator("[data-stat=pending]")).to_have_text("1")
     contact_id = _held_contact(supervisor.id)
     dialer.record_outcome(supervisor, contact_id, "interested", notes="설명서 요청")
     expect(page.locator("[data-stat=attempts]")).to_have_text("1")

@@ -156,3 +156,21 @@ def next_monday(hour: int, minute: int = 0, *, days_after: int = 0):
     today = datetime.now(seoul).date()
     day = today + timedelta(days=(7 - today.weekday()) % 7 or 7) + timedelta(days=days_after)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=seoul).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def campaign_progress(monkeypatch):
+    """The ``campaign.progress`` events sent to the console, in order, as ``(rooms, payload)``:
+    published by the services, delivered after commit, through the one emitter."""
+    from desk.realtime import fanout
+
+    sent: list[tuple[list[str], dict]] = []
+    real_emit = fanout.emit
+
+    def emit(event, data, rooms, *args, **kwargs):
+        if event == "campaign.progress":
+            sent.append((list(rooms), data))
+        return real_emit(event, data, rooms, *args, **kwargs)
+
+    monkeypatch.setattr(fanout, "emit", emit)
+    return sent

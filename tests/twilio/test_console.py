@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -149,3 +150,126 @@ def test_calling_from_the_customer_page_opens_a_ticket_when_none_is_open(staff, 
     call = db.session.scalar(select(Interaction).where(Interaction.channel == "voice"))
     new_ticket = db.session.get(Ticket, call.ticket_id)
     assert new_ticket.id != ticket.id and new_ticket.channel == "voice" and new_ticket.assignee_id == staff["agent"].id
+
+
+def test_a_customer_filter_of_punctuation_is_refused_on_the_campaign_page(staff, sign_in_agent):
+    from desk.services import identity
+
+    with db.write() as session:
+        identity.resolve(session, "phone", "+821030000041", name="김하나")
+    campaign = dialer.create(staff["supervisor"], name="안내")
+    client = sign_in_agent("supervisor")
+    token = csrf_token(page(client, f"/campaigns/{campaign.id}"))
+    for q in ("---", "( )", ""):
+        response = client.post(f"/campaigns/{campaign.id}/add", data={"csrf_token": token, "q": q, "locale": ""})
+        assert response.status_code == 422, q
+        assert "빈 조건으로는 모든 고객을 추가하지 않습니다" in response.get_data(as_text=True), q
+    assert db.session.scalar(select(CampaignContact.id)) is None
+    response = client.post(f"/campaigns/{campaign.id}/add", data={"csrf_token": token, "q": "3000-0041"})
+    assert response.status_code == 200 and 'data-import-report' in response.get_data(as_text=True)
+    assert db.session.scalar(select(CampaignContact.phone)) == "+821030000041"
+
+
+def _listed_campaign(staff, status: str, name: str = "안내"):
+    campaign = dialer.create(staff["supervisor"], name=name, script="{name}님 안녕하세요")
+    dialer.import_csv(staff["supervisor"], campaign.id, "name,phone\n홍길동,010-3000-0001\n".encode())
+    if status != "draft":
+        dialer.set_status(staff["supervisor"], campaign.id, status)
+    return campaign
+
+
+def test_agents_see_the_dialer_only_for_active_campaigns(staff, sign_in_agent, app):
+    from tests.conftest import login
+
+    draft, paused, active = (_listed_campaign(staff, s, name=s) for s in ("draft", "paused", "active"))
+    client = sign_in_agent("agent")
+    page(client, f"/dialer/{active.id}")
+    for campaign_id in (draft.id, paused.id, 999_999):  # a draft or paused campaign looks like a missing one
+        response = client.get(f"/dialer/{campaign_id}")
+        assert response.status_code == 404, campaign_id
+        assert "data-campaign-stats" not in response.get_data(as_text=True)
+    token = csrf_token(page(client, "/dialer"))
+    response = client.post(f"/dialer/{draft.id}/next", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dialer")
+    assert db.session.scalar(select(CampaignContact.claimed_by_id).where(
+        CampaignContact.campaign_id == draft.id)) is None
+    for who in ("supervisor", "admin"):
+        other = app.test_client()
+        assert login(other, staff[who].email).status_code == 302
+        for campaign in (draft, paused, active):
+            page(other, f"/dialer/{campaign.id}")
+
+
+def test_an_agent_paused_mid_call_can_still_save_the_outcome(staff, sign_in_agent, monkeypatch):
+    campaign = _listed_campaign(staff, "active")
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: True)
+    contact = dialer.next_contact(staff["agent"], campaign.id)
+    dialer.set_status(staff["supervisor"], campaign.id, "paused")
+    client = sign_in_agent("agent")
+    html = page(client, f"/dialer/{campaign.id}")  # the customer they hold is still on screen
+    assert f'data-contact-id="{contact.id}"' in html
+    response = client.post(f"/dialer/contacts/{contact.id}/outcome",
+                           data={"csrf_token": csrf_token(html), "outcome": "interested"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dialer")
+    db.session.expire_all()
+    assert db.session.get(CampaignContact, contact.id).status == "done"
+    assert client.get(f"/dialer/{campaign.id}").status_code == 404
+
+
+def test_the_dialer_page_and_the_outcome_use_the_same_last_call(staff, sign_in_agent, monkeypatch):
+    """An inbound call on the contact's ticket after the agent dialled is not "the last call":
+    the page shows the outbound call's state, and the outcome is written to that same call."""
+    campaign = _listed_campaign(staff, "active")
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    monkeypatch.setattr(dialer, "in_hours", lambda c, now=None: True)
+    agent = staff["agent"]
+    contact = dialer.next_contact(agent, campaign.id)
+    dialed = dialer.call(agent, contact.id)
+    with db.write() as session:
+        session.get(Interaction, dialed.id).meta = {**dialed.meta, "call_status": "ringing"}
+        held = session.get(CampaignContact, contact.id)
+        session.add(Interaction(ticket_id=held.ticket_id, customer_id=held.customer_id, channel="voice",
+                                direction="inbound", author_agent_id=agent.id, delivery_status="delivered",
+                                meta={"call_status": "busy"}))
+    db.session.expire_all()
+    assert dialer.last_call(db.session, agent, db.session.get(CampaignContact, contact.id)).id == dialed.id
+    client = sign_in_agent()
+    html = page(client, f"/dialer/{campaign.id}")
+    assert re.search(r'class="chip call-status (call-\w+)" data-call-status', html).group(1) == "call-ringing"
+    client.post(f"/dialer/contacts/{contact.id}/outcome", data={"csrf_token": csrf_token(html),
+                                                                  "outcome": "interested"})
+    db.session.expire_all()
+    assert db.session.get(Interaction, dialed.id).meta.get("outcome") == "interested"
+
+
+def test_a_bad_campaign_setting_is_named_on_the_page(staff, sign_in_agent):
+    client = sign_in_agent("supervisor")
+    token = csrf_token(page(client, "/campaigns"))
+    good = {"csrf_token": token, "name": "카드 안내", "script": "", "hours_start": "09:00", "hours_end": "20:00",
+            "weekdays": ["0", "1"], "max_attempts": "3", "retry_minutes": "60", "timezone": "Asia/Seoul"}
+    cases = [("timezone", "Mars/Olympus", "알 수 없는 시간대입니다. Asia/Seoul 같은 이름을 쓰세요."),
+             ("max_attempts", "0", "고객당 시도 횟수는 1에서 10 사이의 정수여야 합니다."),
+             ("max_attempts", "abc", "고객당 시도 횟수는 1에서 10 사이의 정수여야 합니다."),
+             ("retry_minutes", "2", "재시도 간격(분)은 5에서 10080(7일) 사이의 정수여야 합니다."),
+             ("retry_minutes", "99999", "재시도 간격(분)은 5에서 10080(7일) 사이의 정수여야 합니다."),
+             ("script", "가" * 20_001, "스크립트는 최대 20,000자까지 쓸 수 있습니다.")]
+    for field, value, message in cases:
+        response = client.post("/campaigns", data={**good, field: value}, follow_redirects=True)
+        assert response.status_code == 200, field
+        assert message in response.get_data(as_text=True), (field, value)
+    assert db.session.scalar(select(Campaign.id)) is None
+    client.post("/campaigns", data=good)
+    assert db.session.scalar(select(Campaign.max_attempts)) == 3
+
+
+def test_campaign_errors_read_well_in_english(app):
+    from flask_babel import force_locale
+
+    from channels.twilio.views.common import phone_error
+    from desk.errors import Invalid
+
+    with app.test_request_context(), force_locale("en"):
+        assert phone_error(Invalid("x", field="timezone")) == "Unknown time zone: use a name such as Asia/Seoul."
+        assert "from 1 to 10" in phone_error(Invalid("x", field="max_attempts"))
+        assert "from 5 to 10080" in phone_error(Invalid("x", field="retry_minutes"))
+        assert "20,000 characters" in phone_error(Invalid("x", field="script"))

@@ -136,8 +136,42 @@ def test_do_not_call_is_always_respected(staff, campaign):
     assert statuses == {"+821030000001": "dnc", "+821030000002": "dnc"}
     # A new campaign never lists them.
     second = dialer.create(staff["supervisor"], name="두 번째")
-    report = dialer.add_customers(staff["supervisor"], second.id)
+    report = dialer.add_customers(staff["supervisor"], second.id, q="010-3000")
     assert report.added == 0 and {r[2] for r in report.rejected} == {"dnc"}
+
+
+def _customers(*rows):
+    """Customers with a phone: (phone, name, locale)."""
+    with db.write() as session:
+        for phone, name, locale in rows:
+            customer, _ = identity.resolve(session, "phone", phone, name=name)
+            customer.locale = locale
+
+
+@pytest.mark.parametrize("q", ["---", "( )", "+ - ()", "...", "%", "", "   "])
+def test_a_filter_with_nothing_to_match_on_adds_nobody(staff, campaign, q):
+    from desk.errors import Invalid
+
+    _customers(("+821030000031", "김하나", "ko"), ("+821030000032", "Lee", "en"))
+    with pytest.raises(Invalid) as info:
+        dialer.add_customers(staff["supervisor"], campaign.id, q=q)
+    assert info.value.field == "q"
+    assert db.session.scalar(select(CampaignContact.id)) is None
+
+
+def test_a_phone_fragment_of_zeros_alone_does_not_match_every_number(staff, campaign):
+    _customers(("+821030000031", "김하나", "ko"), ("+821030000032", "Lee", "en"))
+    # "0--" is a phone fragment whose digits, once the leading 0 is dropped, are nothing at all.
+    assert dialer.add_customers(staff["supervisor"], campaign.id, q="0--").added == 0
+    assert dialer.add_customers(staff["supervisor"], campaign.id, q="010-3000-0032").added == 1
+    assert dialer.add_customers(staff["supervisor"], campaign.id, q="김하").added == 1
+
+
+def test_a_language_alone_is_a_filter(staff, campaign):
+    _customers(("+821030000031", "김하나", "ko"), ("+821030000032", "Lee", "en"))
+    report = dialer.add_customers(staff["supervisor"], campaign.id, q="  ", locale="en")
+    assert report.added == 1
+    assert db.session.scalar(select(CampaignContact.phone)) == "+821030000032"
 
 
 def test_dnc_set_while_the_agent_holds_the_contact(staff, campaign):
@@ -161,6 +195,22 @@ def test_skip_hands_over_the_next_customer_not_the_same_one(staff, campaign):
     dialer.record_outcome(agent, second.id, "interested")
     again = dialer.next_contact(agent, campaign.id, now=MON_0900)  # the skipped one is still on the list
     assert again.id == first.id and again.attempts == 0
+
+
+def test_claim_and_skip_update_the_live_figures(staff, campaign, campaign_progress):
+    add(campaign, "010-3000-0051", "010-3000-0052")
+    campaign_progress.clear()
+    agent = staff["agent"]
+    first = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    assert [(rooms, p["campaign_id"], p["stats"]["in_progress"], p["stats"]["pending"])
+            for rooms, p in campaign_progress] == [(["staff"], campaign.id, 1, 1)]
+    assert dialer.next_contact(agent, campaign.id, now=MON_0900).id == first.id  # nothing changed: no event
+    assert len(campaign_progress) == 1
+    dialer.skip(agent, first.id, now=MON_0900)
+    assert [(p["stats"]["in_progress"], p["stats"]["pending"]) for _, p in campaign_progress[1:]] == [(0, 2)]
+    second = dialer.next_contact(agent, campaign.id, now=MON_0900)
+    dialer.record_outcome(agent, second.id, "interested")
+    assert [(p["stats"]["in_progress"], p["stats"]["done"]) for _, p in campaign_progress[2:]] == [(1, 0), (0, 1)]
 
 
 def test_no_answer_retries_then_stops(staff, campaign, app):

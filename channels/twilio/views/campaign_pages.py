@@ -2,13 +2,15 @@
 (CSV upload or customer filter, with the import report) and starting or stopping it."""
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from channels.twilio.views.common import ActionForm, UploadForm, _agent, _checked, bp, phone_error
-from desk.errors import DeskError
+from desk.errors import DeskError, Invalid
 from desk.extensions import db
 from desk.models import Campaign, CampaignContact
 from desk.services import dialer
@@ -42,16 +44,22 @@ def campaign_create():
             hours_start=form.get("hours_start", "09:00"), hours_end=form.get("hours_end", "20:00"),
             weekdays=[int(d) for d in form.getlist("weekdays") if d.isdigit()],
             timezone=form.get("timezone") or "Asia/Seoul",
-            max_attempts=_int(form.get("max_attempts"), 3), retry_minutes=_int(form.get("retry_minutes"), 120))
+            max_attempts=_int(form, "max_attempts", 3), retry_minutes=_int(form, "retry_minutes", 120))
     except DeskError as exc:
         flash(phone_error(exc), "error")
         return redirect(url_for(".campaign_list"))
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
-def _int(raw, default: int) -> int:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+def _int(form, field: str, default: int) -> int:
+    """A whole number from the form; left empty, the default. Anything else ("abc", "2.5") is
+    refused with the field's own message rather than quietly replaced by the default."""
+    raw = (form.get(field) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"-?\d{1,6}", raw):
+        raise Invalid(f"{field} must be a whole number", field=field)
+    return int(raw)
 
 
 def _detail(campaign: Campaign, report=None, status: int = 200):

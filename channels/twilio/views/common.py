@@ -59,7 +59,13 @@ def phone_error(exc: DeskError) -> str:
         "name": _("The campaign needs a name."),
         "hours": _("Calling hours must be HH:MM, the start before the end."),
         "weekdays": _("Choose at least one calling day."),
+        "timezone": _("Unknown time zone: use a name such as Asia/Seoul."),
+        "max_attempts": _("Attempts per customer must be a whole number from 1 to 10."),
+        "retry_minutes": _("Minutes between attempts must be a whole number from 5 to 10080 (7 days)."),
+        "script": _("The script can be at most 20,000 characters long."),
         "file": _("The file could not be read: %(reason)s", reason=exc.message),
+        "q": _("Type part of a name, email or phone number (letters or digits), or choose a language: "
+               "an empty filter does not add every customer."),
     }
     if getattr(exc, "code", None) in by_code:
         return by_code[exc.code]

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from channels.twilio.views.common import ActionForm, _agent, _calling, _checked, bp, phone_error
 from desk.console import queries
 from desk.errors import DeskError
 from desk.extensions import db
-from desk.models import Campaign, CampaignContact, Interaction
+from desk.models import CampaignContact
 from desk.models.phone import CAMPAIGN_OUTCOMES
 from desk.services import customers, dialer
 
@@ -28,22 +27,17 @@ def dialer_home():
 @login_required
 def dialer_campaign(campaign_id: int):
     agent = _agent()
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    contact = db.session.scalar(select(CampaignContact).where(
-        CampaignContact.campaign_id == campaign.id, CampaignContact.status == "in_progress",
-        CampaignContact.claimed_by_id == agent.id).limit(1))
+    try:
+        campaign = dialer.dialer_campaign(db.session, agent, campaign_id)
+    except DeskError:
+        abort(404)  # a draft or paused campaign looks the same as a missing one to an agent
+    contact = dialer.held_contact(db.session, agent, campaign.id)
     timeline = queries.timeline_page(contact.customer, agent) if contact else None
-    last_call = None
-    if contact and contact.ticket_id:
-        last_call = db.session.scalar(select(Interaction).where(
-            Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
-            Interaction.author_agent_id == agent.id).order_by(Interaction.id.desc()).limit(1))
     return render_template("twilio/dialer.html", campaign=campaign, contact=contact, timeline=timeline,
                            script=dialer.render_script(campaign, contact, agent) if contact else "",
                            outcomes=CAMPAIGN_OUTCOMES, form=ActionForm(), in_hours=dialer.in_hours(campaign),
-                           last_call=last_call, stats=dialer.stats(db.session, campaign),
+                           last_call=dialer.last_call(db.session, agent, contact) if contact else None,
+                           stats=dialer.stats(db.session, campaign),
                            customer_counts=customers.ticket_counts(db.session, contact.customer) if contact else {})
 
 
@@ -51,12 +45,33 @@ def dialer_campaign(campaign_id: int):
 @login_required
 def dialer_next(campaign_id: int):
     _checked()
+    agent = _agent()
+    if not _workable(agent, campaign_id):
+        flash(_("This campaign is not open for calling."), "error")
+        return redirect(url_for(".dialer_home"))
     try:
-        if dialer.next_contact(_agent(), campaign_id) is None:
+        if dialer.next_contact(agent, campaign_id) is None:
             flash(_("Nobody is due to be called on this campaign right now."), "success")
     except DeskError as exc:
         flash(phone_error(exc), "error")
-    return redirect(url_for(".dialer_campaign", campaign_id=campaign_id))
+    return _back_to(agent, campaign_id)
+
+
+def _workable(agent, campaign_id: int) -> bool:
+    try:
+        dialer.dialer_campaign(db.session, agent, campaign_id)
+    except DeskError:
+        return False
+    return True
+
+
+def _back_to(agent, campaign_id: int):
+    """Back to the campaign's dialer, or to the dialer's list once the agent may no longer see it
+    (paused while they held a customer, and that customer is now saved or skipped)."""
+    db.session.expire_all()
+    if _workable(agent, campaign_id):
+        return redirect(url_for(".dialer_campaign", campaign_id=campaign_id))
+    return redirect(url_for(".dialer_home"))
 
 
 @bp.post("/dialer/contacts/<int:contact_id>/<action>")
@@ -83,4 +98,4 @@ def dialer_action(contact_id: int, action: str):
             abort(404)
     except DeskError as exc:
         flash(phone_error(exc), "error")
-    return redirect(url_for(".dialer_campaign", campaign_id=campaign_id))
+    return _back_to(agent, campaign_id)

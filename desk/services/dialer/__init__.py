@@ -14,7 +14,18 @@ list and its import report; claims: what agents do on the dialer. Callers use th
 from __future__ import annotations
 
 from desk.services.dialer.campaigns import active_campaigns, create, in_hours, render_script, set_status, stats
-from desk.services.dialer.claims import STALE_CLAIM, announce, call, next_contact, record_outcome, skip
+from desk.services.dialer.claims import (
+    STALE_CLAIM,
+    announce,
+    call,
+    dialer_campaign,
+    held_contact,
+    last_call,
+    next_contact,
+    record_outcome,
+    skip,
+    workable,
+)
 from desk.services.dialer.contacts_import import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
@@ -27,6 +38,7 @@ from desk.services.dialer.contacts_import import (
 
 __all__ = [
     "MAX_CSV_BYTES", "MAX_CSV_ROWS", "NAME_COLUMNS", "PHONE_COLUMNS", "STALE_CLAIM", "ImportReport",
-    "active_campaigns", "add_customers", "announce", "call", "create", "import_csv", "in_hours",
-    "next_contact", "record_outcome", "render_script", "set_status", "skip", "stats",
+    "active_campaigns", "add_customers", "announce", "call", "create", "dialer_campaign", "held_contact",
+    "import_csv", "in_hours", "last_call", "next_contact", "record_outcome", "render_script", "set_status",
+    "skip", "stats", "workable",
 ]

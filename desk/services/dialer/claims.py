@@ -33,16 +33,42 @@ def _can_dial(campaign: Campaign, now: datetime | None = None) -> None:
                        f"{campaign.timezone})", code="outside_hours")
 
 
+def held_contact(session: Session, agent: Agent, campaign_id: int) -> CampaignContact | None:
+    """The customer this agent is working on in this campaign, if any."""
+    return session.scalar(select(CampaignContact).where(
+        CampaignContact.campaign_id == campaign_id, CampaignContact.status == "in_progress",
+        CampaignContact.claimed_by_id == agent.id).limit(1))
+
+
+def workable(session: Session, agent: Agent, campaign: Campaign) -> bool:
+    """Whether the dialer shows this campaign to this agent: supervisors see every campaign; an
+    agent an active one, or one where they still hold a customer (paused mid-call, they can
+    still save the outcome or skip). Campaigns are not tied to queues or agents."""
+    return (agent.has_role("supervisor") or campaign.status == "active"
+            or held_contact(session, agent, campaign.id) is not None)
+
+
+def dialer_campaign(session: Session, agent: Agent, campaign_id: int) -> Campaign:
+    """The campaign for the agent's dialer; NotFound when it does not exist or is not theirs to
+    work, so an agent cannot tell a draft or paused campaign from a missing one."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not workable(session, agent, campaign):
+        raise NotFound("campaign not found")
+    return campaign
+
+
 def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None) -> CampaignContact | None:
-    """The contact this agent is working on, else the next due one, claimed for them alone."""
+    """The contact this agent is working on, else the next due one, claimed for them alone.
+    A claim (or a contact found on the do-not-call list on the way) moves the campaign's figures,
+    so supervisors hear of it as they do of an outcome."""
+    changed: list[bool] = []
 
     def _next() -> CampaignContact | None:
+        changed.clear()  # a retried attempt starts again
         with db.write() as session:
             campaign = _campaign(session, campaign_id)
             _can_dial(campaign, now)
-            mine = session.scalar(select(CampaignContact).where(
-                CampaignContact.campaign_id == campaign.id, CampaignContact.status == "in_progress",
-                CampaignContact.claimed_by_id == agent.id).limit(1))
+            mine = held_contact(session, agent, campaign.id)
             if mine is not None:
                 return mine
             moment = now or utcnow()
@@ -63,6 +89,7 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
                 if not batch:
                     return None
                 for contact in batch:
+                    changed.append(True)
                     if calls.is_dnc(contact.customer):
                         contact.status, contact.outcome = "dnc", contact.outcome or "do_not_call"
                         continue
@@ -74,7 +101,10 @@ def next_contact(agent: Agent, campaign_id: int, *, now: datetime | None = None)
                     return contact
                 session.flush()
 
-    return db.retrying(_next)
+    contact = db.retrying(_next)
+    if changed:
+        announce(campaign_id)
+    return contact
 
 
 def _held(session: Session, agent: Agent, contact_id: int) -> tuple[Campaign, CampaignContact]:
@@ -113,6 +143,17 @@ def call(agent: Agent, contact_id: int, *, now: datetime | None = None) -> Inter
         return interaction
 
 
+def last_call(session: Session, agent: Agent, contact: CampaignContact) -> Interaction | None:
+    """The agent's latest outbound call on the contact's ticket: the one the dialer page shows and
+    the one an outcome is written to (an inbound call on the same ticket is neither)."""
+    if not contact.ticket_id:
+        return None
+    return session.scalar(select(Interaction).where(
+        Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
+        Interaction.direction == "outbound", Interaction.author_agent_id == agent.id)
+        .order_by(Interaction.id.desc()).limit(1))
+
+
 def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = "", callback_at=None) -> CampaignContact:
     if outcome not in CAMPAIGN_OUTCOMES:
         raise Invalid(f"outcome must be one of {', '.join(CAMPAIGN_OUTCOMES)}", field="outcome")
@@ -124,12 +165,7 @@ def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = 
             if outcome == "call_back_later":
                 when = parse_preferred(callback_at, campaign.timezone) or utcnow() + timedelta(days=1)
             now = utcnow()
-            interaction = None
-            if contact.ticket_id:
-                interaction = session.scalar(select(Interaction).where(
-                    Interaction.ticket_id == contact.ticket_id, Interaction.channel == "voice",
-                    Interaction.direction == "outbound", Interaction.author_agent_id == agent.id)
-                    .order_by(Interaction.id.desc()).limit(1))
+            interaction = last_call(session, agent, contact)
             if interaction is not None and not (interaction.meta or {}).get("outcome"):
                 calls.set_outcome(session, interaction, outcome, notes)
             session.add(CallLog(kind="campaign", agent_id=agent.id, customer_id=contact.customer_id,
@@ -162,8 +198,9 @@ def record_outcome(agent: Agent, contact_id: int, outcome: str, *, notes: str = 
 
 
 def announce(campaign_id: int) -> None:
-    """Campaign figures to supervisors, counted after the write lock is released (the counting
-    grows with the campaign; holding the lock for it would slow every other agent's claim)."""
+    """Campaign figures to supervisors after a claim, a skip or an outcome, counted after the write
+    lock is released (the counting grows with the campaign; holding the lock for it would slow
+    every other agent's claim)."""
     session = db.session
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is not None:
@@ -174,7 +211,9 @@ def announce(campaign_id: int) -> None:
 def skip(agent: Agent, contact_id: int, *, now: datetime | None = None) -> None:
     """Give the contact back to the list, behind those already due, with no attempt counted."""
     with db.write() as session:
-        _, contact = _held(session, agent, contact_id)
+        campaign, contact = _held(session, agent, contact_id)
+        campaign_id = campaign.id
         contact.status = "pending"
         contact.claimed_by_id = None
         contact.next_attempt_at = now or utcnow()  # else the earliest due, handed straight back
+    announce(campaign_id)

@@ -39,20 +39,32 @@ def _has(session: Session, campaign_id: int, customer_id: int) -> bool:
 
 def add_customers(actor: Agent, campaign_id: int, *, q: str = "", locale: str = "", limit: int = 5000) -> ImportReport:
     """Everyone matching a customer filter (name, email or phone contains ``q``; language) who has a
-    phone and is not on the do-not-call list."""
+    phone and is not on the do-not-call list.
+
+    The filter must name something to match on: ``q`` with at least one letter or digit, or a
+    language. An empty filter, or one of punctuation alone (``---``, ``( )``), is refused rather
+    than read as "every customer with a phone"."""
     _supervisor(actor)
+    q = (q or "").strip()[:200]
+    locale = (locale or "").strip()
+    if not q and not locale:
+        raise Invalid("give part of a name, email or phone number, or a language, to choose customers",
+                      field="q")
+    if q and not any(ch.isalnum() for ch in q):
+        raise Invalid("the filter needs letters or digits to match on", field="q")
     report = ImportReport()
     with db.write() as session:
         campaign = _campaign(session, campaign_id)
         stmt = (select(Customer, Identity.value).join(Identity, Identity.customer_id == Customer.id)
                 .where(Identity.kind == "phone", Customer.merged_into_id.is_(None)).order_by(Customer.id))
-        q = (q or "").strip()[:200]
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             patterns = [pattern]
             if re.fullmatch(r"[0-9+\- ()]{3,}", q):  # a phone fragment as people type it: 010-1234
                 digits = re.sub(r"\D", "", q)
-                patterns.append("%" + (digits[1:] if digits.startswith("0") else digits) + "%")
+                digits = digits[1:] if digits.startswith("0") else digits  # stored as +8210...
+                if digits:  # "0--" leaves nothing: "%%" would match every number
+                    patterns.append("%" + digits + "%")
             matching = select(Identity.customer_id).where(
                 or_(*[Identity.value.ilike(p, escape="\\") for p in patterns]))
             stmt = stmt.where(Customer.name.ilike(pattern, escape="\\") | Customer.id.in_(matching))
