@@ -8,7 +8,7 @@ Every agent message goes through ``desk.services.replies.send`` with channel ``c
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from channels.chat.conversation import (
     LIVE, _chat_payload, _client_id, _end, _int, _locked, _text, active_count, eligible_agents,
@@ -19,6 +19,8 @@ from desk.extensions import db
 from desk.models import Agent, ChatDeflection, ChatSession, Interaction, OutboxItem, Queue, Ticket, utcnow
 from desk.schemas import ticket_dict
 from desk.services import presence, replies
+from desk.services.intake import write_connection
+from desk.services.prepared import Prepared
 
 # -- who works a chat ----------------------------------------------------------------------------
 
@@ -93,17 +95,24 @@ def agent_send(agent: Agent, chat_id, client_id, body) -> Interaction:
                         external_id=f"agent:{agent.id}:{client_id}")
 
 
+_OUTBOX, _INTERACTION = OutboxItem.__table__, Interaction.__table__
+# Every agent chat message runs these two: compiled once, run on the driver's cursor.
+_CLAIM = Prepared(update(_OUTBOX).where(_OUTBOX.c.interaction_id == bindparam("iid"), _OUTBOX.c.status == "pending")
+                  .values(status="sent", sent_at=bindparam("now"), claimed_by="chat-live",
+                          attempts=_OUTBOX.c.attempts + 1))
+_SENT = Prepared(update(_INTERACTION).where(_INTERACTION.c.id == bindparam("iid")).values(delivery_status="sent"))
+
+
 def claim_live(interaction_id: int) -> bool:
     """Take a chat reply's outbox item for immediate delivery by the web process. Exactly one of
     this and the outbox worker wins the item, so the message is pushed once."""
-    with db.write() as session:
-        done = session.execute(
-            update(OutboxItem).where(OutboxItem.interaction_id == interaction_id, OutboxItem.status == "pending")
-            .values(status="sent", sent_at=utcnow(), claimed_by="chat-live", attempts=OutboxItem.attempts + 1)
-        ).rowcount
-        if done:
-            session.execute(update(Interaction).where(Interaction.id == interaction_id).values(delivery_status="sent"))
-    return bool(done)
+    def unit() -> bool:
+        with write_connection(db.session()) as raw:
+            done = _CLAIM.execute(raw, {"iid": interaction_id, "now": utcnow()})
+            if done:
+                _SENT.execute(raw, {"iid": interaction_id})
+        return bool(done)
+    return db.retrying(unit)
 
 
 def agent_read(agent: Agent, chat_id, last_id) -> int | None:
