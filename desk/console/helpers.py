@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from markupsafe import Markup, escape
 from babel.dates import format_skeleton
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import (format_date, format_datetime, format_decimal, format_timedelta, get_locale,
                          get_timezone)
 from flask_babel import gettext as _
@@ -74,11 +74,19 @@ def identity_labels() -> dict[str, str]:
     return {"email": _("Email"), "phone": _("Phone"), "chat_visitor": _("Chat visitor")}
 
 
+_LABELS = {"status": status_labels, "priority": priority_labels, "channel": channel_labels,
+           "delivery": delivery_labels, "threading": threading_labels, "identity": identity_labels}
+
+
 def label(kind: str, value: str | None) -> str:
     if value is None:
         return ""
-    table = {"status": status_labels, "priority": priority_labels, "channel": channel_labels,
-             "delivery": delivery_labels, "threading": threading_labels, "identity": identity_labels}[kind]()
+    # Translated once per request and language (a queue page asks for a few hundred labels).
+    tables = g.setdefault("desk_labels", {})
+    key = (kind, str(get_locale()))
+    table = tables.get(key)
+    if table is None:
+        table = tables[key] = _LABELS[kind]()
     return table.get(value, value.replace("_", " "))
 
 

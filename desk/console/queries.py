@@ -38,19 +38,16 @@ def nav_counts(agent: Agent) -> dict:
     rows kept by database triggers) instead of counting tickets on every page."""
     from desk.services import tally
 
-    everything = agent.has_role("supervisor")
-    mine_queues = {q.id for q in agent.queues}
+    scope = None if agent.has_role("supervisor") else sorted(q.id for q in agent.queues)
     by_status: dict[str, int] = {}
     per_queue: dict[int | None, int] = {}
     mine = unassigned = 0
-    for group in tally.groups(db.session):
-        if not (everything or group.assignee_id == agent.id or group.queue_id in mine_queues):
-            continue
+    for group in tally.scope_counts(db.session, agent.id, scope):
         by_status[group.status] = by_status.get(group.status, 0) + group.n
         if group.status in OPEN_STATUSES:
             per_queue[group.queue_id] = per_queue.get(group.queue_id, 0) + group.n
-            mine += group.n if group.assignee_id == agent.id else 0
-            unassigned += group.n if group.assignee_id is None else 0
+            mine += group.n if group.mine else 0
+            unassigned += group.n if group.unassigned else 0
     return {
         "status": by_status,
         "active": sum(by_status.get(s, 0) for s in OPEN_STATUSES),

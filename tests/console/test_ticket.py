@@ -244,9 +244,11 @@ def test_fragments_render_entries_for_live_updates(client, make, staff, sign_in)
 
 
 def test_ticket_page_loads_older_entries_by_cursor(client, make, staff, sign_in):
+    from desk.console.tickets import TICKET_TIMELINE
+
     ticket, first = make.inbound("email", "kim@example.kr", "맨 처음 메일", subject="문의")
     later = [make.inbound("email", "kim@example.kr", f"추가 메일 {n}", subject="Re: 문의",
-                          thread_hints=ThreadHints(ticket_id=ticket.id))[1] for n in range(52)]
+                          thread_hints=ThreadHints(ticket_id=ticket.id))[1] for n in range(TICKET_TIMELINE + 2)]
     sign_in()
     html = text_of(client.get(f"/tickets/{ticket.number}"))
     assert f'id="i-{first.id}"' not in html and f'id="i-{later[-1].id}"' in html
