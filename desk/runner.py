@@ -17,6 +17,15 @@ log = logging.getLogger("desk.runner")
 HEARTBEAT_SECONDS = 5
 
 
+def freeze_startup_heap() -> None:
+    """Everything built at start-up (modules, routes, mappers, templates) lives as long as the
+    process: move it out of the collector's reach, or every full collection walks it again
+    (70-100 ms pauses every few dozen requests, measured in bench/queue_list.py). Every
+    long-running process calls this once it is set up."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_web() -> None:
     """Serve HTTP and Socket.IO with gevent. Must run before anything imports socket or ssl."""
     from gevent import monkey
@@ -29,11 +38,7 @@ def run_web() -> None:
     from desk import create_app
 
     app = create_app(role="web")
-    # Everything built at start-up (modules, routes, mappers, templates) lives as long as the
-    # process: move it out of the collector's reach, or every full collection walks it again
-    # (70-100 ms pauses every few dozen requests, measured in bench/queue_list.py).
-    gc.collect()
-    gc.freeze()
+    freeze_startup_heap()
     host, port = app.config["HTTP_HOST"], app.config["HTTP_PORT"]
     # Our own listener so that accepted connections inherit TCP_NODELAY: pywsgi writes headers and
     # body separately, and with Nagle on, a keep-alive client waits for a delayed ACK (~40 ms).
@@ -62,6 +67,8 @@ def run_worker(*, once: bool = False, only: set[str] = frozenset(), skip: set[st
         raise ValueError(f"no such worker loop: {', '.join(sorted(unknown))} (there are {', '.join(factories)})")
     names = [name for name in factories if (not only or name in only) and name not in skip]
     loops = [factories[name](app) for name in names]
+    if not once:
+        freeze_startup_heap()
     if not once and app.config["WORKER_NICE"]:
         # Background work yields the CPU to what people wait on: the web process and the SMTP
         # listener answering 250 (measured in bench/email_ingest.py).

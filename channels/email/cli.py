@@ -25,8 +25,11 @@ def smtp_command() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+    from desk.runner import freeze_startup_heap
+
     config = dict(current_app.config)
     _heartbeats(current_app._get_current_object())
+    freeze_startup_heap()
     asyncio.run(serve(config))
 
 

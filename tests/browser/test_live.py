@@ -78,15 +78,17 @@ def test_typing_shows_on_the_other_agents_screen(browser, signed_in, live_server
 
 
 def test_older_entries_of_a_long_history(signed_in, live_server, live_make):
+    from desk.console.tickets import TICKET_TIMELINE
+
     agent, supervisor, ticket = setup_ticket(live_make)
-    for n in range(55):
+    for n in range(TICKET_TIMELINE + 5):
         live_make.inbound("email", "olivia@example.com", f"follow-up {n}", subject=f"Order status {n}")
     page = signed_in(agent)
     open_ticket(page, live_server, ticket)
-    expect(page.locator(".entry")).to_have_count(50)
+    expect(page.locator(".entry")).to_have_count(TICKET_TIMELINE)
     page.evaluate("window.__sameDocument = true")
     page.locator("[data-older-url]").click()
-    expect(page.locator(".entry")).to_have_count(56)
+    expect(page.locator(".entry")).to_have_count(TICKET_TIMELINE + 6)
     expect(page.locator(".entry").first).to_contain_text("Where is my order?")
     expect(page.locator("[data-timeline-more]")).to_have_count(0)
     assert page.evaluate("window.__sameDocument") is True
