@@ -6,6 +6,8 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Suites run a second time on PostgreSQL: the core, and those with PostgreSQL-specific SQL
 # (row locks with SKIP LOCKED, triggers, date bucketing). PG_SUITES=tests runs everything there.
 PG_SUITES ?= tests/core tests/api tests/twilio tests/supervisor
+# Two pytest-xdist workers (each gets its own PostgreSQL database): 7.0 -> 4.4 minutes here.
+PG_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgresql bench install dev chromium translations clean
 
@@ -21,7 +23,7 @@ test: $(VENV)/.dev translations chromium
 test-postgresql: $(VENV)/.dev
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== $(PG_SUITES) on PostgreSQL ($(PG_URL))"; \
-		DESK_TEST_DB=postgresql $(BIN)/python -m pytest -q -rs -p no:cacheprovider $(PG_SUITES); \
+		DESK_TEST_DB=postgresql $(BIN)/python -m pytest -q -rs -p no:cacheprovider -n $(PG_WORKERS) $(PG_SUITES); \
 	else \
 		echo "SKIPPED: PostgreSQL run of $(PG_SUITES): no server at $(PG_URL)"; \
 	fi
