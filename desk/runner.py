@@ -71,7 +71,8 @@ def run_worker(*, once: bool = False, only: set[str] = frozenset(), skip: set[st
         freeze_startup_heap()
     if not once and app.config["WORKER_NICE"]:
         # Background work yields the CPU to what people wait on: the web process and the SMTP
-        # listener answering 250 (measured in bench/email_ingest.py).
+        # listener answering 250. A policy, not a measured gain: the mail benchmark's accept rate
+        # was the same at nice 5 and 19 (bench/README.md), and 19 slowed the drain.
         os.nice(app.config["WORKER_NICE"])
     if once:
         for loop in loops:
