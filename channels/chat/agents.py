@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from channels.chat.conversation import (
-    LIVE, _chat_payload, _client_id, _end, _int, _locked, _text, active_count, eligible_agents,
+    LIVE, _chat_payload, _client_id, _end, _int, _locked, _text, active_count, eligible_agents, mark_read,
 )
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
@@ -116,14 +116,7 @@ def claim_live(interaction_id: int) -> bool:
 
 
 def agent_read(agent: Agent, chat_id, last_id) -> int | None:
-    cs = get_for_agent(agent, chat_id)
-    if type(last_id) is not int or last_id <= cs.agent_read_id:
-        return None
-    with db.write() as session:
-        session.execute(update(ChatSession).where(ChatSession.id == cs.id, ChatSession.agent_read_id < last_id)
-                        .values(agent_read_id=last_id))
-        publish(session, "chat.read", {"chat_id": cs.id, "ticket_id": cs.ticket_id, "by": "agent", "id": last_id})
-    return last_id
+    return mark_read(get_for_agent(agent, chat_id), "agent", last_id)
 
 
 def transfer(agent: Agent, chat_id, *, to_agent=None, to_queue=None) -> ChatSession:

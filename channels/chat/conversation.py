@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from channels.chat import hours
 from desk.errors import Invalid
@@ -169,6 +169,18 @@ def _int(value, field: str) -> int:
 
 
 # -- the chat row --------------------------------------------------------------------------------
+
+def mark_read(cs: ChatSession, by: str, last_id) -> int | None:
+    """A read receipt from the visitor or the agent: the column only moves forward."""
+    column = {"visitor": ChatSession.visitor_read_id, "agent": ChatSession.agent_read_id}[by]
+    if type(last_id) is not int or last_id <= getattr(cs, column.key):
+        return None
+    with db.write() as session:
+        session.execute(update(ChatSession).where(ChatSession.id == cs.id, column < last_id)
+                        .values({column.key: last_id}))
+        publish(session, "chat.read", {"chat_id": cs.id, "ticket_id": cs.ticket_id, "by": by, "id": last_id})
+    return last_id
+
 
 def _locked(session, chat_id: int) -> ChatSession:
     """The chat row, re-read and locked until commit (only the row: PostgreSQL cannot lock the outer

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from channels.base import InboundMessage, ThreadHints
 from channels.chat import tokens
 from channels.chat.conversation import (
-    LIVE, OPEN, _chat_payload, _client_id, _end, _text, availability, eligible_agents, history,
+    LIVE, OPEN, _chat_payload, _client_id, _end, _text, availability, eligible_agents, history, mark_read,
 )
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
@@ -148,13 +148,7 @@ def post(cs: ChatSession, client_id, body) -> Interaction:
 
 
 def visitor_read(cs: ChatSession, last_id) -> int | None:
-    if type(last_id) is not int or last_id <= cs.visitor_read_id:
-        return None
-    with db.write() as session:
-        session.execute(update(ChatSession).where(ChatSession.id == cs.id, ChatSession.visitor_read_id < last_id)
-                        .values(visitor_read_id=last_id))
-        publish(session, "chat.read", {"chat_id": cs.id, "ticket_id": cs.ticket_id, "by": "visitor", "id": last_id})
-    return last_id
+    return mark_read(cs, "visitor", last_id)
 
 
 def visitor_typing(cs: ChatSession, typing: bool, preview=None) -> dict:
