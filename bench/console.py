@@ -37,7 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="measure again on the database seeded last time")
     p.add_argument("--no-http", action="store_true", help="in-process figures only")
     p.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL run")
-    p.add_argument("--pg-tickets", type=int, default=200_000, help="tickets for the PostgreSQL run")
+    p.add_argument("--pg-tickets", type=int, default=200_000,
+                   help="tickets for the PostgreSQL run (1000000: a copy of the SQLite database, ~10 min more)")
     args = p.parse_args(argv)
     args.tickets = args.tickets or (50_000 if args.quick else 1_000_000)
     args.requests = args.requests or (60 if args.quick else 300)
@@ -271,8 +272,9 @@ def run_postgresql(args) -> list[dict]:
     if reason:
         print(f"\nSKIPPED PostgreSQL: {reason}")
         return []
+    same = args.pg_tickets == args.tickets  # copy the database measured above instead of seeding another
     small = argparse.Namespace(**{**vars(args), "tickets": args.pg_tickets, "reuse": True,
-                                  "dir": args.dir.with_name(args.dir.name + f"_{args.pg_tickets}")})
+                                  "dir": args.dir if same else args.dir.with_name(args.dir.name + f"_{args.pg_tickets}")})
     sqlite_url, meta = prepare(small)
     rows = []
     with common.pg_database("desk_bench_console") as pg_url:

@@ -85,7 +85,7 @@ def reports_page():
                            volume=volume, hourly=hourly, backlog_chart=backlog,
                            legend=charts.legend([labels.get(ch, ch) for ch in report.channels]),
                            queues=queues, agents=agents, channels=[c for c in CHANNELS if c != "note"],
-                           labels=labels, percentile=reports.percentile, csat=reports.csat_summary,
+                           labels=labels,
                            ), 422 if error else 200
 
 

@@ -2,22 +2,22 @@
 and agent: volume by channel per day and by hour of day, first response and resolution times
 (median and 90th percentile, wall-clock), SLA compliance, agent performance, and the backlog.
 
-One range query on ``ticket.created_at`` (indexed) reads the tickets created in the period, with
-only the columns the figures need, and everything is bucketed in Python in the local time zone
-(exact for zones with daylight saving, unlike SQL date arithmetic on UTC offsets). The backlog
-uses two more indexed counts plus one range on ``solved_at``.
+The database does the counting: range queries on ``ticket.created_at`` (indexed) bucket the
+period's tickets by hour and channel and sum the counts per assignee; for the medians and 90th
+percentiles (nearest rank) it hands Python one duration pair per ticket, read from a covering
+index. The backlog uses two more indexed counts plus one range on ``solved_at``.
 """
 from __future__ import annotations
 
 import csv
 import io
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from desk.errors import Invalid
 from desk.extensions import db
@@ -69,33 +69,32 @@ def parse_filters(args, today: date) -> Filters:
     return Filters(start, end, ident("queue"), channel, ident("agent"))
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile; ``None`` for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 @dataclass
 class AgentStats:
-    agent_id: int
-    name: str
+    """One assignee's figures for the period (``agent_id`` ``None``: the unassigned tickets)."""
+    agent_id: int | None
+    name: str = ""
     assigned: int = 0
     solved: int = 0
-    first_response: list[float] = field(default_factory=list)
-    resolution: list[float] = field(default_factory=list)
+    measured: int = 0  # tickets with an SLA clock
     breached: int = 0
-    csat: list[int] = field(default_factory=list)  # survey scores (1-5) of their tickets
+    answered: int = 0  # CSAT surveys answered, their score total and the 4s and 5s among them
+    score_total: int = 0
+    satisfied: int = 0
+    first_response_median: float | None = None
+    resolution_median: float | None = None
+
+    COUNTS = ("assigned", "solved", "measured", "breached", "answered", "score_total", "satisfied")
+
+    @property
+    def csat(self) -> dict:
+        return _csat(self.answered, self.score_total, self.satisfied)
 
 
-def csat_summary(scores: list[int]) -> dict:
-    """Answered surveys, their mean score and the share of 4s and 5s (the usual CSAT figure)."""
-    if not scores:
+def _csat(answered: int, total: int, satisfied: int) -> dict:
+    if not answered:
         return {"answered": 0, "average": None, "satisfied": None}
-    return {"answered": len(scores), "average": sum(scores) / len(scores),
-            "satisfied": sum(1 for s in scores if s >= 4) / len(scores)}
+    return {"answered": answered, "average": total / answered, "satisfied": satisfied / answered}
 
 
 @dataclass
@@ -111,7 +110,7 @@ class Report:
     sla: dict
     agents: list[AgentStats]
     backlog: list[tuple[date, int]]
-    csat: dict = field(default_factory=lambda: csat_summary([]))
+    csat: dict = field(default_factory=lambda: _csat(0, 0, 0))
 
 
 def _range(filters: Filters, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -132,18 +131,37 @@ def _scope(stmt, filters: Filters):
     return stmt
 
 
-def _stats(values: list[float]) -> dict:
-    return {"count": len(values), "median": percentile(values, 50), "p90": percentile(values, 90)}
+class _Hours:
+    """Tickets bucketed by the hour of the desk's zone. PostgreSQL converts each timestamp itself.
+    On SQLite the database groups by the UTC hour's text (a prefix of the stored timestamp: no
+    per-row date arithmetic) and Python converts each distinct bucket, DST included; for a zone
+    whose offset is not a whole number of hours the buckets are UTC minutes instead."""
 
+    def __init__(self, tz: ZoneInfo, lo: datetime, hi: datetime) -> None:
+        self.tz = tz
+        self.postgresql = db.engine.dialect.name == "postgresql"
+        whole = all((lo + timedelta(days=d)).astimezone(tz).utcoffset() % timedelta(hours=1) == timedelta(0)
+                    for d in range((hi - lo).days + 1))
+        self.width = 13 if whole else 16
+        self._seen: dict[str, tuple[date, int]] = {}
 
-def _local_hour(column, tz: ZoneInfo, at: datetime):
-    """``YYYY-MM-DD HH`` of a UTC timestamp column in the desk's zone, computed by the database.
-    PostgreSQL converts exactly; SQLite shifts by the zone's offset at the start of the period
-    (exact for zones without daylight saving, such as Asia/Seoul)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone(tz.key, column), "YYYY-MM-DD HH24")
-    minutes = int(at.astimezone(tz).utcoffset().total_seconds() // 60)
-    return func.strftime("%Y-%m-%d %H", column, f"{minutes:+d} minutes")
+    def of(self, column):
+        if self.postgresql:
+            return func.to_char(func.timezone(self.tz.key, column), "YYYY-MM-DD HH24")
+        return func.substr(column, 1, self.width)
+
+    def local(self, text: str) -> tuple[date, int]:
+        """(local day, local hour) of a bucket the database returned."""
+        seen = self._seen.get(text)
+        if seen is None:
+            if self.postgresql:
+                seen = date.fromisoformat(text[:10]), int(text[11:13])
+            else:
+                at = datetime.fromisoformat(text + (":00" if self.width == 13 else "")).replace(tzinfo=UTC)
+                at = at.astimezone(self.tz)
+                seen = at.date(), at.hour
+            self._seen[text] = seen
+        return seen
 
 
 def _seconds_between(later, earlier):
@@ -152,63 +170,30 @@ def _seconds_between(later, earlier):
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def _bucket(text: str) -> tuple[date, int]:
-    return date.fromisoformat(text[:10]), int(text[11:13])
-
-
 def build(filters: Filters, tz_name: str) -> Report:
-    """Three queries on the ``created_at`` / ``solved_at`` ranges; the database buckets by local
-    hour and computes durations, so Python only sees counts and numbers (no timestamps)."""
+    """Range queries on ``created_at`` / ``solved_at``: the database buckets and sums; Python
+    converts the hour buckets and ranks the durations."""
     session = db.session
     tz = ZoneInfo(tz_name)
     lo, hi = _range(filters, tz)
     in_range = (Ticket.created_at >= lo, Ticket.created_at < hi)
-    hour = _local_hour(Ticket.created_at, tz, lo)
+    hours = _Hours(tz, lo, hi)
+    hour = hours.of(Ticket.created_at)
     by_day: dict[date, Counter] = defaultdict(Counter)
     by_hour: Counter = Counter()
     created_per_day: Counter = Counter()
     total = 0
     for bucket, channel, n in session.execute(_scope(select(hour, Ticket.channel, func.count())
                                                      .where(*in_range), filters).group_by(hour, Ticket.channel)):
-        day, h = _bucket(bucket)
+        day, h = hours.local(bucket)
         by_day[day][channel] += n
         by_hour[h] += n
         created_per_day[day] += n
         total += n
-    first, resolution = [], []
-    sla_measured = sla_breached = 0
-    agents: dict[int, AgentStats] = {}
-    measured_expr = (TicketSla.first_response_due_at.is_not(None)) | (TicketSla.resolution_due_at.is_not(None))
-    details = _scope(select(Ticket.assignee_id, _seconds_between(Ticket.first_response_at, Ticket.created_at),
-                            _seconds_between(Ticket.solved_at, Ticket.created_at),
-                            func.coalesce(measured_expr, False), TicketSla.breached_at.is_not(None), Csat.score)
-                     .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
-                     .outerjoin(Csat, Csat.ticket_id == Ticket.id).where(*in_range), filters)
-    scores: list[int] = []
-    for assignee, fr, res, measured, breached, score in session.execute(details):
-        if score is not None:
-            scores.append(score)
-        if fr is not None:
-            first.append(round(fr))
-        if res is not None:
-            resolution.append(round(res))
-        if measured:
-            sla_measured += 1
-            sla_breached += bool(breached)
-        if assignee is not None:
-            stats = agents.get(assignee)
-            if stats is None:
-                stats = agents[assignee] = AgentStats(assignee, "")
-            stats.assigned += 1
-            if res is not None:
-                stats.solved += 1
-                stats.resolution.append(round(res))
-            if fr is not None:
-                stats.first_response.append(round(fr))
-            if measured and breached:
-                stats.breached += 1
-            if score is not None:
-                stats.csat.append(score)
+    agents = _agent_figures(session, filters, in_range)
+    overall = AgentStats(None, **{name: sum(getattr(a, name) for a in agents.values()) for name in AgentStats.COUNTS})
+    first, resolution = _durations(session, filters, in_range, agents)
+    agents.pop(None, None)
     if agents:
         names = dict(session.execute(select(Agent.id, func.coalesce(func.nullif(Agent.name, ""), Agent.email))
                                      .where(Agent.id.in_(list(agents)))).all())
@@ -216,18 +201,66 @@ def build(filters: Filters, tz_name: str) -> Report:
             stats.name = names.get(stats.agent_id, f"#{stats.agent_id}")
     channels = sorted({ch for counts in by_day.values() for ch in counts},
                       key=lambda ch: -sum(c[ch] for c in by_day.values()))
-    compliance = None if not sla_measured else (sla_measured - sla_breached) / sla_measured
+    measured, breached = overall.measured, overall.breached
+    compliance = None if not measured else (measured - breached) / measured
     return Report(
         filters=filters, tz=tz, total=total, by_day=dict(by_day), by_hour=by_hour, channels=channels,
-        first_response=_stats(first), resolution=_stats(resolution),
-        sla={"measured": sla_measured, "breached": sla_breached, "compliance": compliance},
+        first_response=first, resolution=resolution,
+        sla={"measured": measured, "breached": breached, "compliance": compliance},
         agents=sorted(agents.values(), key=lambda a: (-a.assigned, a.name)),
-        backlog=backlog(filters, tz, created_per_day),
-        csat=csat_summary(scores),
+        backlog=backlog(filters, tz, created_per_day, hours),
+        csat=overall.csat,
     )
 
 
-def backlog(filters: Filters, tz: ZoneInfo, created: Counter) -> list[tuple[date, int]]:
+def _agent_figures(session, filters: Filters, in_range) -> dict[int | None, AgentStats]:
+    """Counts per assignee (``None``: unassigned), summed by the database in one pass."""
+    measured = (TicketSla.first_response_due_at.is_not(None)) | (TicketSla.resolution_due_at.is_not(None))
+    breached = measured & TicketSla.breached_at.is_not(None)
+    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    stmt = _scope(select(Ticket.assignee_id, func.count(), func.count(Ticket.solved_at), one(measured), one(breached),
+                         func.count(Csat.score), func.sum(Csat.score), one(Csat.score >= 4))
+                  .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
+                  .outerjoin(Csat, Csat.ticket_id == Ticket.id).where(*in_range), filters)
+    return {row[0]: AgentStats(row[0], **{name: value or 0 for name, value in zip(AgentStats.COUNTS, row[1:])})
+            for row in session.execute(stmt.group_by(Ticket.assignee_id))}
+
+
+def _durations(session, filters: Filters, in_range, agents: dict) -> tuple[dict, dict]:
+    """First response and resolution: median and p90 over the period, and each agent's medians.
+
+    Exact nearest-rank percentiles need the durations themselves: the database computes them (one
+    number per ticket, read from the report index without touching the table), Python sorts.
+    Ranking in SQL with window functions was tried: on SQLite it was slower than this (two sorts
+    per measure instead of one pass)."""
+    stmt = _scope(select(Ticket.assignee_id, _seconds_between(Ticket.first_response_at, Ticket.created_at),
+                         _seconds_between(Ticket.solved_at, Ticket.created_at)).where(*in_range), filters)
+    first: dict[int | None, list[float]] = defaultdict(list)
+    resolution: dict[int | None, list[float]] = defaultdict(list)
+    for assignee, fr, res in session.connection().execute(stmt).all():  # Core rows: no ORM work per row
+        if fr is not None:
+            first[assignee].append(fr)
+        if res is not None:
+            resolution[assignee].append(res)
+    for name, per_agent in (("first_response_median", first), ("resolution_median", resolution)):
+        for assignee, values in per_agent.items():
+            if assignee in agents:
+                values.sort()
+                setattr(agents[assignee], name, _rank(values, 50))
+    return _overall(first), _overall(resolution)
+
+
+def _rank(ordered: list[float], p: int) -> float | None:
+    """Nearest-rank percentile of sorted values, in whole seconds."""
+    return round(ordered[max(1, -(-p * len(ordered) // 100)) - 1]) if ordered else None
+
+
+def _overall(per_agent: dict) -> dict:
+    values = sorted(chain.from_iterable(per_agent.values()))
+    return {"count": len(values), "median": _rank(values, 50), "p90": _rank(values, 90)}
+
+
+def backlog(filters: Filters, tz: ZoneInfo, created: Counter, hours: _Hours) -> list[tuple[date, int]]:
     """Unsolved tickets at the end of each day: created so far minus solved so far."""
     session = db.session
     lo, hi = _range(filters, tz)
@@ -235,12 +268,12 @@ def backlog(filters: Filters, tz: ZoneInfo, created: Counter) -> list[tuple[date
                                            .where(Ticket.created_at < lo), filters)) or 0
     solved_before = session.scalar(_scope(select(func.count()).select_from(Ticket)
                                           .where(Ticket.solved_at < lo), filters)) or 0
-    hour = _local_hour(Ticket.solved_at, tz, lo)
+    hour = hours.of(Ticket.solved_at)
     solved = Counter()
     for bucket, n in session.execute(_scope(select(hour, func.count())
                                             .where(Ticket.solved_at >= lo, Ticket.solved_at < hi), filters)
                                      .group_by(hour)):
-        solved[_bucket(bucket)[0]] += n
+        solved[hours.local(bucket)[0]] += n
     level = created_before - solved_before
     out = []
     for day in filters.days:
@@ -275,9 +308,9 @@ def rows(report: Report, labels: dict) -> dict[str, list[list]]:
     agents = [[labels["agent"], labels["assigned"], labels["solved"], labels["frt_median_h"],
                labels["res_median_h"], labels["breached"], labels["csat_average"]]]
     for a in report.agents:
-        mean = csat_summary(a.csat)["average"]
-        agents.append([a.name, a.assigned, a.solved, hours(percentile(a.first_response, 50)),
-                       hours(percentile(a.resolution, 50)), a.breached, "" if mean is None else round(mean, 2)])
+        mean = a.csat["average"]
+        agents.append([a.name, a.assigned, a.solved, hours(a.first_response_median),
+                       hours(a.resolution_median), a.breached, "" if mean is None else round(mean, 2)])
     backlog_rows = [[labels["day"], labels["backlog"]]] + [[d.isoformat(), n] for d, n in report.backlog]
     return {labels["sheet_volume"]: volume, labels["sheet_hours"]: hourly, labels["sheet_times"]: times,
             labels["sheet_agents"]: agents, labels["sheet_backlog"]: backlog_rows}

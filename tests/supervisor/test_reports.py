@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import random
 import re
 import zipfile
-from datetime import datetime, timedelta, timezone
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -58,9 +61,79 @@ def test_report_figures(app, make, staff):
     assert report.resolution["median"] == 4 * 3600 and report.resolution["p90"] == 8 * 3600
     [agent] = report.agents
     assert (agent.assigned, agent.solved) == (3, 2)
+    # Its three: responses after 30 min, 2 h, 10 min; solved after 4 h and 1 h (nearest-rank medians).
+    assert (agent.first_response_median, agent.resolution_median) == (30 * 60, 3600)
     # Unsolved at the end of each day: the 10th one (the other was solved that afternoon); the 11th
     # two (the SMS is solved at midnight); the 12th two (the chat is new, the SMS and the 10 am mail solved).
     assert [n for _, n in report.backlog] == [1, 2, 2]
+
+
+def nearest_rank(values: list[float], p: int) -> float | None:
+    """The textbook nearest-rank percentile, to check the database's ranking against."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1] if ordered else None
+
+
+def test_medians_and_p90_picked_by_the_database_match_nearest_rank(app, make, staff):
+    """Durations of several agents, with ties and an unassigned share: the figures the database
+    picks (overall and per agent) are the nearest-rank ones over the same durations."""
+    rng = random.Random(7)
+    agents = [staff["agent"], make.agent("agent", ["general"]), make.agent("agent", ["general"])]
+    responses: dict = {a.id: [] for a in agents} | {None: []}
+    solutions: dict = {a.id: [] for a in agents} | {None: []}
+    owners: Counter = Counter()
+    for n in range(37):
+        t, _ = make.inbound("email", f"r{n}@example.kr", f"문의 {n}")
+        owner = rng.choice([*agents, None])
+        key = owner.id if owner else None
+        owners[key] += 1
+        created = at(10, 9) + timedelta(minutes=17 * n)
+        responded = timedelta(minutes=rng.choice([5, 10, 10, 45, 90, 240])) if rng.random() < 0.9 else None
+        solved = responded + timedelta(minutes=rng.randint(1, 600)) if responded and rng.random() < 0.7 else None
+        with db.write() as session:
+            session.execute(update(Ticket).where(Ticket.id == t.id).values(
+                created_at=created, first_response_at=created + responded if responded else None,
+                solved_at=created + solved if solved else None, assignee_id=key))
+        if responded:
+            responses[key].append(responded.total_seconds())
+        if solved:
+            solutions[key].append(solved.total_seconds())
+    report = reports.build(reports.Filters(datetime(2026, 11, 10).date(), datetime(2026, 11, 12).date()), "Asia/Seoul")
+    everyone = [v for values in responses.values() for v in values]
+    solved_all = [v for values in solutions.values() for v in values]
+    assert report.first_response == {"count": len(everyone), "median": nearest_rank(everyone, 50),
+                                      "p90": nearest_rank(everyone, 90)}
+    assert report.resolution == {"count": len(solved_all), "median": nearest_rank(solved_all, 50),
+                                 "p90": nearest_rank(solved_all, 90)}
+    by_agent = {a.agent_id: a for a in report.agents}
+    for agent in agents:
+        stats = by_agent[agent.id]
+        assert stats.first_response_median == nearest_rank(responses[agent.id], 50)
+        assert stats.resolution_median == nearest_rank(solutions[agent.id], 50)
+        assert stats.solved == len(solutions[agent.id])
+        assert stats.assigned == owners[agent.id]
+    assert report.total == 37 and None not in by_agent  # the unassigned count in the totals only
+
+
+def test_hours_and_days_are_local_in_zones_with_daylight_saving_or_half_hours(app, make, staff):
+    """New York leaves daylight saving at 02:00 on 1 November 2026 (01:00-01:59 happens twice);
+    Kolkata is 5 h 30 min ahead of UTC. Each ticket lands in its local day and hour."""
+    def made_at(*utc):
+        t, _ = make.inbound("email", f"tz{utc[3]}{utc[4]}@example.com", "hello")
+        with db.write() as session:
+            session.execute(update(Ticket).where(Ticket.id == t.id).values(
+                created_at=datetime(*utc, tzinfo=timezone.utc)))
+
+    made_at(2026, 10, 31, 3, 30)  # 23:30 EDT on 30 October
+    made_at(2026, 11, 1, 5, 30)  # 01:30 EDT
+    made_at(2026, 11, 1, 6, 30)  # 01:30 EST, an hour later
+    made_at(2026, 11, 10, 18, 45)  # 00:15 IST on 11 November
+    new_york = reports.build(reports.Filters(date(2026, 10, 30), date(2026, 11, 1)), "America/New_York")
+    assert {d.day: sum(c.values()) for d, c in new_york.by_day.items()} == {30: 1, 1: 2}
+    assert (new_york.by_hour[23], new_york.by_hour[1]) == (1, 2)
+    kolkata = reports.build(reports.Filters(date(2026, 11, 10), date(2026, 11, 11)), "Asia/Kolkata")
+    assert {d.day: sum(c.values()) for d, c in kolkata.by_day.items()} == {11: 1}
+    assert kolkata.by_hour[0] == 1 and kolkata.total == 1
 
 
 def test_filters_narrow_the_report(app, make, staff):
@@ -123,7 +196,7 @@ def test_customer_satisfaction_from_the_surveys(client, app, make, staff, sign_i
     csat.answer(made[2].id, made[2].customer_id, 2)  # solved, the agent's
     report = reports.build(reports.Filters(datetime(2026, 11, 10).date(), datetime(2026, 11, 12).date()), "Asia/Seoul")
     assert report.csat == {"answered": 2, "average": 3.5, "satisfied": 0.5}
-    assert report.agents[0].csat == [5, 2]
+    assert report.agents[0].csat == {"answered": 2, "average": 3.5, "satisfied": 0.5}
     sign_in("supervisor")
     html = text_of(client.get("/supervisor/reports?from=2026-11-10&to=2026-11-12"))
     assert 'data-report="csat">3.5' in html and "만족 50%, 응답 2건" in html
