@@ -18,13 +18,22 @@ def ticket_scope(agent: Agent) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def ticket_scope_branches(agent: Agent) -> list[ColumnElement[bool]] | None:
+def ticket_scope_branches(agent: Agent, *, queue_id: int | None = None,
+                          unassigned: bool = False) -> list[ColumnElement[bool]] | None:
     """``ticket_scope`` as separate conditions, each served by one index ((assignee_id, status, id)
-    and (queue_id, status, id)); ``None`` when the agent sees everything. A list reads the newest
-    rows of each branch and merges them, instead of letting the database sort an OR."""
+    and (queue_id, status, id)); ``None`` when the agent sees everything asked for. A list reads
+    the newest rows of each branch and merges them, instead of letting the database sort an OR.
+
+    Branches that cannot match the list's own filters are left out, not only for speed: a branch
+    for another queue than ``queue_id`` (or the agent's own tickets when listing ``unassigned``
+    ones) would have the database walk that whole branch's index range to find nothing."""
     if agent.has_role("supervisor"):
         return None
-    return [Ticket.assignee_id == agent.id, *(Ticket.queue_id == q.id for q in agent.queues)]
+    mine = [] if unassigned else [Ticket.assignee_id == agent.id]
+    queue_ids = [q.id for q in agent.queues]
+    if queue_id is not None:
+        return None if queue_id in queue_ids else mine
+    return [*mine, *(Ticket.queue_id == q for q in queue_ids)]
 
 
 def can_view_ticket(agent: Agent, ticket: Ticket) -> bool:

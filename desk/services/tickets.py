@@ -7,7 +7,7 @@ import re
 
 from itertools import product
 
-from sqlalchemy import exists, or_, select, union_all
+from sqlalchemy import exists, false, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from desk.errors import Conflict, Invalid, NotFound
@@ -95,7 +95,6 @@ def find(session: Session, key: str | int) -> Ticket:
 
 def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, channel=None, assignee=None,
                  customer=None, q=None, cursor=None, limit=50) -> tuple[list[Ticket], str | None]:
-    branches = access.ticket_scope_branches(viewer)
     stmt = select(Ticket)
     statuses: list[str] = []
     if status:
@@ -104,8 +103,12 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
             raise Invalid(f"status must be among {', '.join(STATUSES)}", field="status")
         if len(statuses) == 1:
             stmt = stmt.where(Ticket.status == statuses[0])
-    if queue:
-        stmt = stmt.where(Ticket.queue_id == _queue_id(session, queue))
+    queue_id = _queue_id(session, queue) if queue else None
+    if queue_id is not None:
+        stmt = stmt.where(Ticket.queue_id == queue_id)
+    branches = access.ticket_scope_branches(viewer, queue_id=queue_id, unassigned=assignee == "none")
+    if branches is not None and not branches:  # another queue, unassigned: nothing the agent may see
+        branches = [false()]
     if channel:
         if channel not in CHANNELS:
             raise Invalid(f"channel must be among {', '.join(CHANNELS)}", field="channel")

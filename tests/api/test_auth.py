@@ -113,6 +113,26 @@ def test_an_agent_sees_tickets_assigned_to_it_in_other_queues(api, supervisor_ap
     assert billing_ticket["id"] in {t["id"] for t in api.get(f"{BASE}/tickets?assignee=me").get_json()["items"]}
 
 
+def test_list_filters_never_widen_what_an_agent_sees(api, supervisor_api, staff, ticket, billing_ticket):
+    """Filtering by queue or by "unassigned" shows the agent's own share of it, no more, no less."""
+    other = new_ticket(supervisor_api, email="yoon@example.kr", name="윤서연", subject="환불 문의",
+                       body="환불해 주세요.", queue="billing")
+    assert supervisor_api.patch(f"{BASE}/tickets/{other['id']}", json={"assignee": staff["agent"].id}).status_code == 200
+
+    def ids(query: str) -> set[int]:
+        response = api.get(f"{BASE}/tickets?{query}")
+        assert response.status_code == 200, query
+        return {t["id"] for t in response.get_json()["items"]}
+
+    assert ids("queue=billing") == {other["id"]}  # a foreign queue: only what is assigned to the agent
+    assert ids("queue=billing&assignee=none") == set()
+    assert ids("queue=general") == {ticket["id"]}  # the agent's queue: all of it
+    assert ids("queue=general&assignee=none") == {ticket["id"]}
+    assert ids("assignee=none") == {ticket["id"]}
+    assert ids("") == {ticket["id"], other["id"]}
+    assert billing_ticket["id"] not in ids("queue=billing&status=new,open,pending")
+
+
 def test_an_agent_cannot_move_a_ticket_into_a_foreign_queue(api, ticket):
     error = assert_error(api.patch(f"{BASE}/tickets/{ticket['id']}", json={"queue": "billing"}), 422)
     assert error["field"] == "queue"
