@@ -6,7 +6,9 @@ import pytest
 from tests.chat.conftest import Agent, Visitor
 from tests.realtime.test_redis_scale_out import REDIS_URL, _redis_reachable
 
-pytestmark = pytest.mark.skipif(bool(_redis_reachable()), reason=_redis_reachable() or "")
+# One pytest-xdist worker runs every Redis test: they share the Socket.IO channel on the server.
+pytestmark = [pytest.mark.skipif(bool(_redis_reachable()), reason=_redis_reachable() or ""),
+              pytest.mark.xdist_group("redis")]
 
 
 def test_visitor_and_agent_on_different_processes(staff, make, chat_server, clients):

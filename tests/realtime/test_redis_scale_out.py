@@ -22,7 +22,9 @@ def _redis_reachable() -> str | None:
         return f"Redis not reachable at {REDIS_URL}: {exc}"
 
 
-pytestmark = pytest.mark.skipif(bool(_redis_reachable()), reason=_redis_reachable() or "")
+# One pytest-xdist worker runs every Redis test: they share the Socket.IO channel on the server.
+pytestmark = [pytest.mark.skipif(bool(_redis_reachable()), reason=_redis_reachable() or ""),
+              pytest.mark.xdist_group("redis")]
 
 
 def _post(url: str, token: str, body: dict) -> dict:
