@@ -22,9 +22,8 @@ from channels.chat.conversation import (
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db, limiter
-from desk.models import ChatDeflection, ChatSession, Customer, Interaction, OutboxItem, Queue, Ticket, utcnow
-from desk.schemas import ticket_dict
-from desk.services import identity, intake
+from desk.models import ChatDeflection, ChatSession, Customer, Interaction, Queue, Ticket, utcnow
+from desk.services import identity, intake, replies
 
 STARTED_TEXT = {"ko": "(채팅 시작)", "en": "(chat started)"}
 
@@ -230,7 +229,7 @@ CONFIRM_TEXT = {
 }
 
 
-def _mail_confirmation(cs: ChatSession, email: str) -> Interaction:
+def _mail_confirmation(cs: ChatSession, email: str) -> Interaction | None:
     config = current_app.config
     token = tokens.confirm_token(config["SECRET_KEY"], cs.id, cs.visitor_id, email)
     url = f"{config['PUBLIC_URL']}/chat/confirm/{token}"
@@ -262,24 +261,12 @@ def confirm_email(token: str) -> Customer:
     return target
 
 
-def _queue_mail(cs: ChatSession, to: str, subject: str, text: str, meta: dict) -> Interaction:
-    """An automatic e-mail on the chat's ticket, delivered by the outbox like every reply."""
+def _queue_mail(cs: ChatSession, to: str, subject: str, text: str, meta: dict) -> Interaction | None:
+    """A mail the visitor asked for, on the chat's ticket (``replies.queue_automatic_mail``)."""
     with db.write() as session:
-        now = utcnow()
         ticket = session.get(Ticket, cs.ticket_id)
-        interaction = Interaction(
-            ticket_id=ticket.id, customer_id=ticket.customer_id, channel="email", direction="outbound",
-            subject=subject, text=text, delivery_status="queued", meta={"to": to, "auto": True, **meta},
-            created_at=now, occurred_at=now)
-        session.add(interaction)
-        session.flush()
-        session.add(OutboxItem(interaction_id=interaction.id, channel="email", next_attempt_at=now))
-        from desk.schemas import interaction_dict
-
-        session.flush()
-        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
-                                                 "ticket": ticket_dict(ticket)})
-    return interaction
+        return replies.queue_automatic_mail(session, ticket, subject=subject, text=text, meta=meta, to=to,
+                                            requested=True)
 
 
 def send_transcript(chat_id: int) -> Interaction | None:
