@@ -1,5 +1,6 @@
 """Agent replies and internal notes, and the automatic mail desk sends customers (acknowledgements,
-chat confirmations and transcripts): an outbound Interaction and its OutboxItem, in one transaction."""
+chat confirmations and transcripts, satisfaction surveys): an outbound Interaction and its OutboxItem,
+in one transaction."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -90,3 +90,19 @@ def test_requested_mail_reaches_an_opted_out_customer_at_the_given_address(app, 
                                             meta={"chat_transcript": 1}, to="other@example.kr", requested=True)
     [entry] = outbound_mail()
     assert entry.id == mail.id and entry.meta == {"chat_transcript": 1, "to": "other@example.kr", "auto": True}
+
+
+def test_an_opted_out_customer_is_surveyed_in_the_portal_only(app, staff, make):
+    from desk.models import Csat
+    from desk.portal import csat
+
+    quiet, _ = make.inbound("email", "quiet@example.kr", "환불 문의")
+    loud, _ = make.inbound("email", "loud@example.kr", "배송 문의")
+    opt_out(quiet.customer_id)
+    for ticket in (quiet, loud):
+        replies.send(ticket.id, actor=staff["agent"], body="처리했습니다.", channel="email", status="solved")
+    assert csat.ask(quiet.id) is None
+    survey_mail = csat.ask(loud.id)
+    assert survey_mail.meta == {"kind": "csat", "to": "loud@example.kr", "auto": True}
+    surveys = {s.ticket_id: s.interaction_id for s in db.session.scalars(select(Csat))}
+    assert surveys == {quiet.id: None, loud.id: survey_mail.id}  # both asked; one by mail
