@@ -235,7 +235,11 @@ def _mail_confirmation(cs: ChatSession, email: str) -> Interaction | None:
     url = f"{config['PUBLIC_URL']}/chat/confirm/{token}"
     locale = cs.locale if cs.locale in CONFIRM_TEXT else config["LOCALE"] if config["LOCALE"] in CONFIRM_TEXT else "en"
     subject = "이메일 주소 확인" if locale == "ko" else "Confirm your email address"
-    return _queue_mail(cs, email, subject, CONFIRM_TEXT[locale].format(url=url), {"chat_confirm": cs.id})
+    chat_id, ticket_id = cs.id, cs.ticket_id
+    with db.write() as session:  # asked for by the visitor: sent whatever their automatic-mail opt-out
+        return replies.queue_automatic_mail(session, session.get(Ticket, ticket_id), subject=subject,
+                                            text=CONFIRM_TEXT[locale].format(url=url), meta={"chat_confirm": chat_id},
+                                            to=email, requested=True)
 
 
 def confirm_email(token: str) -> Customer:
@@ -261,14 +265,6 @@ def confirm_email(token: str) -> Customer:
     return target
 
 
-def _queue_mail(cs: ChatSession, to: str, subject: str, text: str, meta: dict) -> Interaction | None:
-    """A mail the visitor asked for, on the chat's ticket (``replies.queue_automatic_mail``)."""
-    with db.write() as session:
-        ticket = session.get(Ticket, cs.ticket_id)
-        return replies.queue_automatic_mail(session, ticket, subject=subject, text=text, meta=meta, to=to,
-                                            requested=True)
-
-
 def send_transcript(chat_id: int) -> Interaction | None:
     """Mail the conversation to the visitor's e-mail address, once per chat."""
     cs = db.session.get(ChatSession, chat_id)
@@ -288,6 +284,15 @@ def send_transcript(chat_id: int) -> Interaction | None:
         lines.append(f"[{m['at'][:16].replace('T', ' ')} UTC] {who}: {m['body']}")
     intro = "채팅 상담 내용입니다." if ko else "Here is the transcript of your chat with us."
     subject = "채팅 상담 기록" if ko else "Your chat transcript"
+    ticket_id = cs.ticket_id
     with db.write() as session:
-        session.execute(update(ChatSession).where(ChatSession.id == chat_id).values(transcript_sent_at=utcnow()))
-    return _queue_mail(cs, to, subject, intro + "\n\n" + "\n".join(lines), {"chat_transcript": chat_id})
+        # Marked sent and queued in one transaction, and only by the request that marks it: two
+        # requests at once (two tabs, a double click) mail it once, and a failure marks nothing.
+        marked = session.execute(update(ChatSession).where(ChatSession.id == chat_id,
+                                                           ChatSession.transcript_sent_at.is_(None))
+                                 .values(transcript_sent_at=utcnow())).rowcount
+        if not marked:
+            return None
+        return replies.queue_automatic_mail(session, session.get(Ticket, ticket_id), subject=subject,
+                                            text=intro + "\n\n" + "\n".join(lines),
+                                            meta={"chat_transcript": chat_id}, to=to, requested=True)
