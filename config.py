@@ -128,7 +128,7 @@ class Config:
         self.ALLOWED_ORIGINS: list[str] = []
         self.INTERNAL_RELAY_URL = f"http://127.0.0.1:{self.HTTP_PORT}/internal/fanout"
         # Phone (channels/twilio): opening hours for the IVR greeting, callback retries, public limits.
-        self.BUSINESS_HOURS = env.str("DESK_BUSINESS_HOURS", "09:00-18:00")  # weekdays, DESK_TIMEZONE
+        self.BUSINESS_HOURS = env.str("DESK_BUSINESS_HOURS", "09:00-18:00")  # Mon-Fri; or "mon-sat 10:00-19:00"
         self.CALLBACK_RATE_LIMIT = env.str("DESK_CALLBACK_RATE_LIMIT", "5 per minute;30 per day")
         self.CALLBACK_MAX_ATTEMPTS = env.int("DESK_CALLBACK_MAX_ATTEMPTS", 3)
         self.CALLBACK_RETRY_MINUTES = env.int("DESK_CALLBACK_RETRY_MINUTES", 30)

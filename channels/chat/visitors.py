@@ -22,9 +22,8 @@ from channels.chat.conversation import (
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db, limiter
-from desk.models import ChatDeflection, ChatSession, Customer, Interaction, OutboxItem, Queue, Ticket, utcnow
-from desk.schemas import ticket_dict
-from desk.services import identity, intake
+from desk.models import ChatDeflection, ChatSession, Customer, Interaction, Queue, Ticket, utcnow
+from desk.services import identity, intake, replies
 
 STARTED_TEXT = {"ko": "(채팅 시작)", "en": "(chat started)"}
 
@@ -230,13 +229,17 @@ CONFIRM_TEXT = {
 }
 
 
-def _mail_confirmation(cs: ChatSession, email: str) -> Interaction:
+def _mail_confirmation(cs: ChatSession, email: str) -> Interaction | None:
     config = current_app.config
     token = tokens.confirm_token(config["SECRET_KEY"], cs.id, cs.visitor_id, email)
     url = f"{config['PUBLIC_URL']}/chat/confirm/{token}"
     locale = cs.locale if cs.locale in CONFIRM_TEXT else config["LOCALE"] if config["LOCALE"] in CONFIRM_TEXT else "en"
     subject = "이메일 주소 확인" if locale == "ko" else "Confirm your email address"
-    return _queue_mail(cs, email, subject, CONFIRM_TEXT[locale].format(url=url), {"chat_confirm": cs.id})
+    chat_id, ticket_id = cs.id, cs.ticket_id
+    with db.write() as session:  # asked for by the visitor: sent whatever their automatic-mail opt-out
+        return replies.queue_automatic_mail(session, session.get(Ticket, ticket_id), subject=subject,
+                                            text=CONFIRM_TEXT[locale].format(url=url), meta={"chat_confirm": chat_id},
+                                            to=email, requested=True)
 
 
 def confirm_email(token: str) -> Customer:
@@ -262,26 +265,6 @@ def confirm_email(token: str) -> Customer:
     return target
 
 
-def _queue_mail(cs: ChatSession, to: str, subject: str, text: str, meta: dict) -> Interaction:
-    """An automatic e-mail on the chat's ticket, delivered by the outbox like every reply."""
-    with db.write() as session:
-        now = utcnow()
-        ticket = session.get(Ticket, cs.ticket_id)
-        interaction = Interaction(
-            ticket_id=ticket.id, customer_id=ticket.customer_id, channel="email", direction="outbound",
-            subject=subject, text=text, delivery_status="queued", meta={"to": to, "auto": True, **meta},
-            created_at=now, occurred_at=now)
-        session.add(interaction)
-        session.flush()
-        session.add(OutboxItem(interaction_id=interaction.id, channel="email", next_attempt_at=now))
-        from desk.schemas import interaction_dict
-
-        session.flush()
-        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
-                                                 "ticket": ticket_dict(ticket)})
-    return interaction
-
-
 def send_transcript(chat_id: int) -> Interaction | None:
     """Mail the conversation to the visitor's e-mail address, once per chat."""
     cs = db.session.get(ChatSession, chat_id)
@@ -301,6 +284,15 @@ def send_transcript(chat_id: int) -> Interaction | None:
         lines.append(f"[{m['at'][:16].replace('T', ' ')} UTC] {who}: {m['body']}")
     intro = "채팅 상담 내용입니다." if ko else "Here is the transcript of your chat with us."
     subject = "채팅 상담 기록" if ko else "Your chat transcript"
+    ticket_id = cs.ticket_id
     with db.write() as session:
-        session.execute(update(ChatSession).where(ChatSession.id == chat_id).values(transcript_sent_at=utcnow()))
-    return _queue_mail(cs, to, subject, intro + "\n\n" + "\n".join(lines), {"chat_transcript": chat_id})
+        # Marked sent and queued in one transaction, and only by the request that marks it: two
+        # requests at once (two tabs, a double click) mail it once, and a failure marks nothing.
+        marked = session.execute(update(ChatSession).where(ChatSession.id == chat_id,
+                                                           ChatSession.transcript_sent_at.is_(None))
+                                 .values(transcript_sent_at=utcnow())).rowcount
+        if not marked:
+            return None
+        return replies.queue_automatic_mail(session, session.get(Ticket, ticket_id), subject=subject,
+                                            text=intro + "\n\n" + "\n".join(lines),
+                                            meta={"chat_transcript": chat_id}, to=to, requested=True)

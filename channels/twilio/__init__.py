@@ -15,8 +15,13 @@ def init_app(app) -> None:
     from channels.twilio.views import bp as console_bp
     from channels.twilio.voice import VoiceAdapter
     from channels.twilio.webhooks import bp as webhooks_bp
+    from channels.twilio.phone import HoursError, opening_hours
     from desk.extensions import csrf
 
+    try:
+        opening_hours(app.config)
+    except HoursError as exc:
+        raise SystemExit(f"DESK_BUSINESS_HOURS: {exc}") from None
     register(SmsAdapter())
     register(VoiceAdapter())
     if not _loaded:

@@ -1,9 +1,14 @@
-"""Small phone facts: SMS segments (GSM-7 or UCS-2), calling hours in a time zone, opt-out words."""
+"""Small phone facts: SMS segments (GSM-7 or UCS-2), calling and opening hours in a time zone, opt-out
+words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
+
+from channels.chat import hours as weekly  # the parser of DESK_CHAT_HOURS: pure, no channel state
+
+HoursError = weekly.HoursError
 
 # The GSM 03.38 default alphabet, and its extension table (each costs two septets).
 GSM_BASIC = set(
@@ -66,6 +71,30 @@ def within_hours(now: datetime, tz: str, start: str, end: str, weekdays) -> bool
     return parse_hhmm(start) <= local.time().replace(tzinfo=None) < parse_hhmm(end)
 
 
+DEFAULT_HOURS = "09:00-18:00"
+
+
+def opening_hours(config) -> list[tuple[set[int], time, time]] | None:
+    """``DESK_BUSINESS_HOURS`` as rules (weekdays Monday = 0, start, end); None: always open.
+
+    ``09:00-18:00`` alone means Monday to Friday (the original form); otherwise the rules are
+    written as for ``DESK_CHAT_HOURS``: ``mon-sat 10:00-19:00``, ``mon-fri 09:00-18:00; sat
+    10:00-14:00`` or ``always``. Raises ``HoursError`` for anything else, or a period that ends
+    before it starts (it would never be open)."""
+    spec = (config.get("BUSINESS_HOURS") or "").strip() or DEFAULT_HOURS
+    rules = weekly.parse(f"mon-fri {spec}" if spec[:1].isdigit() else spec)
+    if rules == []:
+        raise HoursError(f"no opening hours in {spec!r}")
+    for _days, start, end in rules or ():
+        if end <= start:
+            raise HoursError(f"{start:%H:%M}-{end:%H:%M} ends before it starts")
+    return rules
+
+
 def business_open(config, now: datetime) -> bool:
-    start, _, end = config.get("BUSINESS_HOURS", "09:00-18:00").partition("-")
-    return within_hours(now, config.get("TIMEZONE", "Asia/Seoul"), start, end, range(5))
+    rules = opening_hours(config)
+    if rules is None:
+        return True
+    local = now.astimezone(ZoneInfo(config.get("TIMEZONE", "Asia/Seoul")))
+    clock = local.time().replace(tzinfo=None)
+    return any(local.weekday() in days and start <= clock < end for days, start, end in rules)

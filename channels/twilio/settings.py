@@ -7,10 +7,12 @@ from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from channels.twilio import client as twilio_client
-from channels.twilio.phone import business_open
+from channels.twilio import voice
+from channels.twilio.phone import business_open, opening_hours
 from desk.extensions import db
 from desk.models import utcnow
 from desk.services import channel_settings
@@ -44,6 +46,16 @@ def reachable_problem(public_url: str) -> str | None:
     return None
 
 
+def hours_spoken(config) -> str | None:
+    """The opening hours as the closed greeting says them, in the page's language (Korean or
+    English); None when always open."""
+    rules = opening_hours(config)
+    if rules is None:
+        return None
+    ko, en = voice.spoken_hours(rules)
+    return ko if str(get_locale() or config.get("LOCALE")) == "ko" else en
+
+
 def describe(config) -> dict:
     session = db.session
     live = twilio_client.configured(config)
@@ -55,6 +67,7 @@ def describe(config) -> dict:
         "account_sid": bool(config.get("TWILIO_ACCOUNT_SID")),
         "auth_token": bool(config.get("TWILIO_AUTH_TOKEN")),
         "business_hours": config.get("BUSINESS_HOURS"),
+        "hours_spoken": hours_spoken(config),
         "open_now": business_open(config, utcnow()),
         "timezone": config["TIMEZONE"],
         "max_attempts": config.get("CALLBACK_MAX_ATTEMPTS"),
@@ -72,7 +85,9 @@ def describe(config) -> dict:
             EnvSetting("DESK_PUBLIC_URL", config["PUBLIC_URL"], _("The address Twilio calls back and signs against"),
                        default="http://127.0.0.1:5000"),
             EnvSetting("DESK_BUSINESS_HOURS", config.get("BUSINESS_HOURS"),
-                       _("Weekday hours when the phone menu offers an agent"), default="09:00-18:00"),
+                       _('Hours when the phone menu offers an agent, e.g. "09:00-18:00" (Monday to Friday), '
+                         '"mon-sat 10:00-19:00" or "mon-fri 09:00-18:00; sat 10:00-14:00"'),
+                       default="09:00-18:00"),
             EnvSetting("DESK_CALLBACK_MAX_ATTEMPTS", config.get("CALLBACK_MAX_ATTEMPTS"),
                        _("Calls made for one callback request before it counts as unreached"), default=3),
             EnvSetting("DESK_CALLBACK_RETRY_MINUTES", config.get("CALLBACK_RETRY_MINUTES"),

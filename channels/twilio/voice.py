@@ -2,7 +2,7 @@
 the inbound menu. TwiML comes from the library's ``VoiceResponse``; nothing here builds XML."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -73,8 +73,9 @@ def _say(node, ko: str, en: str) -> None:
     node.say(en, language=EN)
 
 
-def greeting(*, is_open: bool, menu_url: str) -> VoiceResponse:
-    """The inbound greeting: Korean first, then English; a one-key menu."""
+def greeting(*, is_open: bool, menu_url: str, hours=None) -> VoiceResponse:
+    """The inbound greeting: Korean first, then English; a one-key menu. ``hours``: the opening
+    hours announced when closed (``phone.opening_hours``; None or empty: not announced)."""
     response = VoiceResponse()
     gather = Gather(num_digits=1, action=menu_url, method="POST", timeout=6)
     if is_open:
@@ -83,14 +84,128 @@ def greeting(*, is_open: bool, menu_url: str) -> VoiceResponse:
              "Hello, thank you for calling. To get a call back and keep your place in line, press 1. "
              "To leave a voice message, press 2. To speak with an agent, please stay on the line.")
     else:
-        _say(gather, "안녕하세요, 고객센터입니다. 지금은 상담 시간이 아닙니다. 상담 시간은 평일 오전 9시부터 오후 6시까지입니다. "
-                     "콜백을 요청하시려면 1번, 음성 메시지를 남기시려면 2번을 누르세요.",
-             "Hello, thank you for calling. We are closed now; our hours are weekdays 9 AM to 6 PM. "
-             "To request a call back, press 1. To leave a voice message, press 2.")
+        ko_hours, en_hours = spoken_hours(hours) if hours else ("", "")
+        _say(gather, "안녕하세요, 고객센터입니다. 지금은 상담 시간이 아닙니다. "
+                     + (f"상담 시간은 {ko_hours}입니다. " if ko_hours else "")
+                     + "콜백을 요청하시려면 1번, 음성 메시지를 남기시려면 2번을 누르세요.",
+             "Hello, thank you for calling. We are closed now"
+             + (f"; our hours are {en_hours}. " if en_hours else ". ")
+             + "To request a call back, press 1. To leave a voice message, press 2.")
     response.append(gather)
     # No key pressed: the menu decides (an agent when open, else voicemail).
     response.redirect(menu_url, method="POST")
     return response
+
+
+# -- opening hours, spoken -----------------------------------------------------------------------
+
+DAYS_KO = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MIDNIGHT_END = time(23, 59, 59)  # how the hours parser stores 24:00
+
+
+def spoken_hours(rules) -> tuple[str, str]:
+    """Opening hours as a speech synthesiser reads them well, in Korean and English:
+    ("평일 오전 9시부터 오후 6시까지, 토요일 오전 10시부터 오후 2시까지",
+    "weekdays from 9 AM to 6 PM, and Saturday from 10 AM to 2 PM"). Rules for the same days are
+    said together ("평일 오전 9시부터 낮 12시까지, 오후 1시부터 오후 6시까지"), in the configured order."""
+    grouped: dict[frozenset[int], list[tuple[time, time]]] = {}
+    for days, start, end in rules:
+        grouped.setdefault(frozenset(days), []).append((start, end))
+    ko, en = [], []
+    for days, spans in grouped.items():
+        ko_days, en_days = _days_ko(days), _days_en(days)
+        ko.append(f"{ko_days} " + ", ".join(_span_ko(start, end) for start, end in spans))
+        # "weekdays from 9 AM to 6 PM", but "Monday to Saturday, 10 AM to 7 PM" and "every day, 24 hours a day"
+        spoken = [_span_en(start, end) for start, end in spans]
+        if (" " in en_days and en_days != "every day") or spoken[0].startswith("24"):
+            en.append(f"{en_days}, " + " and ".join(spoken))
+        else:
+            en.append(f"{en_days} from " + " and from ".join(spoken))
+    return ", ".join(ko), _and(en, ", and ")
+
+
+def _runs(days) -> list[list[int]]:
+    """The days as runs of consecutive days, Monday first; a run over Sunday into Monday is one."""
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6:
+        runs[0] = runs.pop() + runs[0]
+    return runs
+
+
+def _days_ko(days) -> str:
+    if len(days) == 7:
+        return "매일"
+    if set(days) == {0, 1, 2, 3, 4}:
+        return "평일"
+    if set(days) == {5, 6}:
+        return "주말"
+    parts = []
+    for run in _runs(days):
+        if len(run) >= 3:
+            parts.append(f"{DAYS_KO[run[0]]}부터 {DAYS_KO[run[-1]]}까지")
+        else:
+            parts.extend(DAYS_KO[day] for day in run)
+    if len(parts) == 2 and len(days) == 2:
+        return f"{parts[0]}과 {parts[1]}"  # every day's name ends in 일: 과, not 와
+    return ", ".join(parts)
+
+
+def _days_en(days) -> str:
+    if len(days) == 7:
+        return "every day"
+    if set(days) == {0, 1, 2, 3, 4}:
+        return "weekdays"
+    if set(days) == {5, 6}:
+        return "weekends"
+    parts = []
+    for run in _runs(days):
+        if len(run) >= 3:
+            parts.append(f"{DAYS_EN[run[0]]} to {DAYS_EN[run[-1]]}")
+        else:
+            parts.extend(DAYS_EN[day] for day in run)
+    return _and(parts, " and ")
+
+
+def _and(parts: list[str], last: str) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def _span_ko(start: time, end: time) -> str:
+    if start == time(0) and end >= MIDNIGHT_END:
+        return "24시간"
+    return f"{_time_ko(start)}부터 {_time_ko(end)}까지"
+
+
+def _span_en(start: time, end: time) -> str:
+    if start == time(0) and end >= MIDNIGHT_END:
+        return "24 hours a day"
+    return f"{_time_en(start)} to {_time_en(end)}"
+
+
+def _time_ko(moment: time) -> str:
+    """오전 9시, 오후 6시 30분, 낮 12시, 자정."""
+    if moment == time(0) or moment >= MIDNIGHT_END:
+        return "자정"
+    hour = moment.hour
+    text = "낮 12시" if hour == 12 else f"오전 {hour}시" if hour < 12 else f"오후 {hour - 12}시"
+    return f"{text} {moment.minute}분" if moment.minute else text
+
+
+def _time_en(moment: time) -> str:
+    """9 AM, 6:30 PM, noon, midnight."""
+    if moment == time(0) or moment >= MIDNIGHT_END:
+        return "midnight"
+    if moment == time(12):
+        return "noon"
+    hour = moment.hour % 12 or 12
+    clock = f"{hour}:{moment.minute:02d}" if moment.minute else str(hour)
+    return f"{clock} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def callback_confirmed(position: int, number: int) -> VoiceResponse:

@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.base import InboundAttachment, InboundMessage, ThreadHints
 from channels.twilio import client as twilio_client
 from channels.twilio import media, voice
-from channels.twilio.phone import business_open, keyword
+from channels.twilio.phone import business_open, keyword, opening_hours
 from desk.errors import DeskError
 from desk.extensions import db
 from desk.models import Agent, Interaction, utcnow
@@ -145,7 +145,8 @@ def inbound_call():
         ))
     except DeskError as exc:  # a withheld or invalid caller id: still answer, just not on a timeline
         log.warning("inbound call %s not filed: %s", call_sid, exc.message)
-    return twiml(voice.greeting(is_open=is_open, menu_url=_url("/twilio/voice/menu")))
+    return twiml(voice.greeting(is_open=is_open, menu_url=_url("/twilio/voice/menu"),
+                                hours=None if is_open else opening_hours(current_app.config)))
 
 
 def _filed(sid: str, channel: str = "voice") -> Interaction | None:

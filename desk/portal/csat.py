@@ -18,8 +18,9 @@ from sqlalchemy import exists, select
 from desk.errors import Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db
-from desk.models import Csat, Interaction, OutboxItem, Ticket, utcnow
-from desk.schemas import interaction_dict, ticket_dict
+from desk.models import Csat, Interaction, Ticket, utcnow
+from desk.schemas import ticket_dict
+from desk.services import replies
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +99,15 @@ def ask(ticket_id: int) -> Interaction | None:
         customer = ticket.customer
         survey = Csat(ticket_id=ticket.id, customer_id=customer.id)
         session.add(survey)
-        if not customer.email or "no_auto_reply" in (customer.opt_outs or []):
-            return None  # still asked in the portal; no mail to send
         locale = "en" if customer.locale == "en" else "ko"
         subject, text = SURVEY_MAIL[locale]
         name = (f", {customer.name}" if locale == "en" else f" {customer.name}님") if customer.name else ""
-        now = utcnow()
-        interaction = Interaction(
-            ticket_id=ticket.id, customer_id=customer.id, channel="email", direction="outbound",
-            subject=subject, text=text.format(name=name, number=ticket.number, link=survey_link(ticket, locale)),
-            delivery_status="queued", meta={"to": customer.email, "auto": True, "kind": "csat"},
-            created_at=now, occurred_at=now)
-        session.add(interaction)
-        session.flush()
-        survey.interaction_id = interaction.id
-        session.add(OutboxItem(interaction_id=interaction.id, channel="email", next_attempt_at=now))
-        session.flush()
-        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
-                                                 "ticket": ticket_dict(ticket)})
+        # No address, or opted out of automatic mail: still asked in the portal, no mail.
+        interaction = replies.queue_automatic_mail(
+            session, ticket, subject=subject,
+            text=text.format(name=name, number=ticket.number, link=survey_link(ticket, locale)), meta={"kind": "csat"})
+        if interaction is not None:
+            survey.interaction_id = interaction.id
     return interaction
 
 

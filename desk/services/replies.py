@@ -1,7 +1,10 @@
-"""Agent replies and internal notes: an outbound Interaction and its OutboxItem, in one transaction."""
+"""Agent replies and internal notes, and the automatic mail desk sends customers (acknowledgements,
+chat confirmations and transcripts, satisfaction surveys): an outbound Interaction and its OutboxItem,
+in one transaction."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
@@ -122,25 +125,46 @@ def acknowledge(ticket_id: int, inbound_id: int) -> Interaction | None:
         if ticket is None or ticket.queue is None or not ticket.queue.send_acknowledgement:
             return None
         customer = ticket.customer
-        if not customer.email or "no_auto_reply" in (customer.opt_outs or []):
-            return None
         locale = customer.locale if customer.locale in ACKNOWLEDGEMENT else "ko"
         name = f", {customer.name}" if locale == "en" and customer.name else (f" {customer.name}님" if customer.name
                                                                             else "")
-        now = utcnow()
-        interaction = Interaction(
-            ticket_id=ticket.id, customer_id=customer.id, channel="email", direction="outbound",
-            subject=_reply_subject(ticket),
+        return queue_automatic_mail(
+            session, ticket, subject=_reply_subject(ticket),
             text=ACKNOWLEDGEMENT[locale].format(name=name, number=ticket.number, queue=ticket.queue.name),
-            delivery_status="queued", meta={"to": customer.email, "auto": True, "reply_to_interaction": inbound_id},
-            created_at=now, occurred_at=now,
-        )
-        session.add(interaction)
-        session.flush()
-        session.add(OutboxItem(interaction_id=interaction.id, channel="email", next_attempt_at=now))
-        session.flush()
-        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
-                                                 "ticket": ticket_dict(ticket)})
+            meta={"reply_to_interaction": inbound_id})
+
+
+def queue_automatic_mail(session: Session, ticket: Ticket, *, subject: str, text: str, meta: dict | None = None,
+                         to: str | None = None, requested: bool = False) -> Interaction | None:
+    """An automatic e-mail on ``ticket`` (no agent wrote it), delivered by the outbox like every
+    reply: the outbound Interaction, its OutboxItem and ``interaction.created``, inside the
+    caller's ``db.write()``. The rules every automatic mail follows live here:
+
+    - it is marked ``auto``, so it goes out with ``Auto-Submitted: auto-replied`` (the customer's
+      own autoresponder does not answer it) and, having no author, is no agent's reply;
+    - it goes to ``to``, else to the customer's e-mail address; without one nothing is queued;
+    - a customer who opted out of automatic mail (``no_auto_reply``) gets none, unless they
+      ``requested`` this very mail (a confirmation link, a chat transcript).
+
+    Returns the interaction, or None when nothing was queued. The ticket itself is not changed."""
+    if to is None or not requested:
+        customer = ticket.customer
+        if not requested and "no_auto_reply" in (customer.opt_outs or []):
+            return None
+        to = to or customer.email
+    if not to:
+        return None
+    now = utcnow()
+    interaction = Interaction(
+        ticket_id=ticket.id, customer_id=ticket.customer_id, channel="email", direction="outbound",
+        subject=subject, text=text, delivery_status="queued", meta={**(meta or {}), "to": to, "auto": True},
+        created_at=now, occurred_at=now, attachments=[],
+    )
+    session.add(interaction)
+    session.add(OutboxItem(interaction=interaction, channel="email", next_attempt_at=now))
+    session.flush()
+    publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
+                                             "ticket": ticket_dict(ticket)})
     return interaction
 
 

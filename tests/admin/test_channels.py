@@ -172,6 +172,18 @@ def test_secrets_never_reach_the_page(app, client, staff, sign_in):
     assert "https://desk.example.kr/twilio/voice" in html and "channel-warning" not in html  # reachable: no warning
 
 
+def test_phone_hours_are_shown_as_callers_hear_them(app, client, staff, sign_in):
+    app.config["BUSINESS_HOURS"] = "mon-sat 10:00-19:00"
+    sign_in("admin")
+    phone = text_of(client.get(PAGE)).split('id="phone"', 1)[1]
+    assert "mon-sat 10:00-19:00" in phone and "월요일부터 토요일까지 오전 10시부터 오후 7시까지, Asia/Seoul" in phone
+    client.get("/lang/en")
+    phone = text_of(client.get(PAGE)).split('id="phone"', 1)[1]
+    assert "Monday to Saturday, 10 AM to 7 PM, Asia/Seoul" in phone
+    app.config["BUSINESS_HOURS"] = "always"
+    assert "Always open, Asia/Seoul" in text_of(client.get(PAGE)).split('id="phone"', 1)[1]
+
+
 def test_running_processes_and_waiting_mail_are_reported(client, staff, sign_in):
     beat("smtp")
     sign_in("admin")

@@ -84,6 +84,27 @@ def test_transcript_is_mailed_once_on_request(chat_app, make, staff):
     assert len(mails) == 1 and "배송 문의" in mails[0].text and mails[0].meta["to"] == "mina@example.com"
 
 
+def test_transcript_requested_twice_at_once_is_mailed_once(chat_app, make, staff, monkeypatch):
+    """A second request (another tab) mails the transcript while the first is still writing it."""
+    from channels.chat import visitors
+
+    cs, _ = service.start("v_tr2", name="Mina", email="mina@example.com", body="배송 문의", client_id="c1")
+    real_history = visitors.history
+    other_request = []
+
+    def history(chat):
+        if not other_request:  # only while the first request runs
+            other_request.append(None)
+            other_request[0] = visitors.send_transcript(chat.id)
+        return real_history(chat)
+
+    monkeypatch.setattr(visitors, "history", history)
+    first = visitors.send_transcript(cs.id)
+    assert other_request[0] is not None and first is None
+    mails = db.session.scalars(select(Interaction).where(Interaction.channel == "email")).all()
+    assert [m.id for m in mails] == [other_request[0].id]
+
+
 def test_suggestions_come_from_the_knowledge_base_hook_when_installed(chat_app):
     assert service.suggestions("환불") == []  # no knowledge base: no suggestions, no error
     calls = []
