@@ -138,38 +138,38 @@ def _runs(days) -> list[list[int]]:
     return runs
 
 
-def _days_ko(days) -> str:
+DAY_WORDS = {
+    "ko": {"every": "매일", "weekdays": "평일", "weekends": "주말", "names": DAYS_KO, "run": "{}부터 {}까지"},
+    "en": {"every": "every day", "weekdays": "weekdays", "weekends": "weekends", "names": DAYS_EN, "run": "{} to {}"},
+}
+
+
+def _day_parts(days, language: str) -> list[str]:
+    """The days in words: one word for every day, weekdays or weekends, else runs of three or
+    more days as a range and the other days by name."""
+    words = DAY_WORDS[language]
     if len(days) == 7:
-        return "매일"
-    if set(days) == {0, 1, 2, 3, 4}:
-        return "평일"
-    if set(days) == {5, 6}:
-        return "주말"
+        return [words["every"]]
+    if set(days) in ({0, 1, 2, 3, 4}, {5, 6}):
+        return [words["weekdays" if 0 in days else "weekends"]]
     parts = []
     for run in _runs(days):
         if len(run) >= 3:
-            parts.append(f"{DAYS_KO[run[0]]}부터 {DAYS_KO[run[-1]]}까지")
+            parts.append(words["run"].format(words["names"][run[0]], words["names"][run[-1]]))
         else:
-            parts.extend(DAYS_KO[day] for day in run)
+            parts.extend(words["names"][day] for day in run)
+    return parts
+
+
+def _days_ko(days) -> str:
+    parts = _day_parts(days, "ko")
     if len(parts) == 2 and len(days) == 2:
         return f"{parts[0]}과 {parts[1]}"  # every day's name ends in 일: 과, not 와
     return ", ".join(parts)
 
 
 def _days_en(days) -> str:
-    if len(days) == 7:
-        return "every day"
-    if set(days) == {0, 1, 2, 3, 4}:
-        return "weekdays"
-    if set(days) == {5, 6}:
-        return "weekends"
-    parts = []
-    for run in _runs(days):
-        if len(run) >= 3:
-            parts.append(f"{DAYS_EN[run[0]]} to {DAYS_EN[run[-1]]}")
-        else:
-            parts.extend(DAYS_EN[day] for day in run)
-    return _and(parts, " and ")
+    return _and(_day_parts(days, "en"), " and ")
 
 
 def _and(parts: list[str], last: str) -> str:
