@@ -19,8 +19,7 @@ from desk.extensions import db
 from desk.models import Agent, ChatDeflection, ChatSession, Interaction, OutboxItem, Queue, Ticket, utcnow
 from desk.schemas import ticket_dict
 from desk.services import presence, replies
-from desk.services.intake import write_connection
-from desk.services.prepared import Prepared
+from desk.services.prepared import Prepared, write_connection
 
 # -- who works a chat ----------------------------------------------------------------------------
 
