@@ -2,7 +2,7 @@
 claim, read receipts, transfer to an agent or a queue, inviting a supervisor, ending, and what
 the chat desk shows on load (with the supervisor's deflection figures).
 
-Every agent message goes through ``desk.services.replies.send`` with channel ``chat`` and
+Every agent message goes through ``desk.services.replies.record`` with channel ``chat`` and
 ``agent:<id>:<client_id>`` as external id.
 """
 from __future__ import annotations
@@ -83,15 +83,15 @@ def _assign_ticket(session, ticket_id: int | None, agent_id: int) -> None:
         publish(session, "ticket.updated", {"ticket": ticket_dict(ticket), "changes": {"assignee": [before, agent_id]}})
 
 
-def agent_send(agent: Agent, chat_id, client_id, body) -> Interaction:
+def agent_send(agent: Agent, chat_id, client_id, body) -> replies.Sent:
     cs = get_for_agent(agent, chat_id)
     _require_participant(agent, cs)
     client_id = _client_id(client_id)
     if cs.status == "ended":
         raise Conflict("this chat has ended", code="chat_ended")
     body = _text(body, "body", current_app.config["CHAT_MAX_MESSAGE_CHARS"], required=True)
-    return replies.send(cs.ticket_id, actor=agent, body=body, channel="chat",
-                        external_id=f"agent:{agent.id}:{client_id}")
+    return replies.record(cs.ticket_id, actor=agent, body=body, channel="chat",
+                          external_id=f"agent:{agent.id}:{client_id}")
 
 
 _OUTBOX, _INTERACTION = OutboxItem.__table__, Interaction.__table__

@@ -107,8 +107,8 @@ def chat_accept(agent, data):
 
 @handler
 def chat_send(agent, data):
-    interaction = service.agent_send(agent, data.get("chat"), data.get("client_id"), data.get("body"))
-    return {"id": interaction.id}
+    sent = service.agent_send(agent, data.get("chat"), data.get("client_id"), data.get("body"))
+    return {"id": sent.interaction["id"]}
 
 
 @handler

@@ -6,8 +6,8 @@ object, events) costs several times what the driver does for a one-row statement
 statement is an ordinary Core statement; SQLAlchemy compiles it (once per dialect) and supplies
 the type conversions (dates, JSON) for its parameters and result columns, and each run is one
 ``cursor.execute``. Driver errors come out as SQLAlchemy's exceptions (``IntegrityError``,
-``OperationalError``), as they would from ``Connection.execute``. ``write_connection`` gives a
-write transaction to run them in.
+``OperationalError``), as they would from ``Connection.execute``. ``read_connection`` and
+``write_connection`` give the connection to run them on.
 
 Rules for statements given here: every value is a named ``bindparam`` or a constant (no
 expanding ``IN``: write constants with ``literal_column``), and an INSERT or UPDATE names every
@@ -168,6 +168,20 @@ def _converted(cursor, compiled: _Compiled, raw: Raw, rows: list) -> list[tuple]
 
 
 # -- connections ---------------------------------------------------------------------------------
+
+@contextmanager
+def read_connection() -> Iterator[Raw]:
+    """A pooled connection for a few prepared reads, outside the session's transaction (which
+    would cost a BEGIN and a COMMIT through SQLAlchemy): on SQLite each statement reads what is
+    committed when it runs; on PostgreSQL they share one short transaction, rolled back when the
+    connection goes back to the pool."""
+    with db.engine.connect() as conn:
+        raw = Raw(conn)
+        try:
+            yield raw
+        finally:
+            raw.close()
+
 
 @contextmanager
 def write_connection(session: Session) -> Iterator[Raw]:
