@@ -37,6 +37,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/phone.py
 	$(BIN)/python bench/email_ingest.py
 	$(BIN)/python bench/chat_relay.py
+	$(BIN)/python bench/chat_cpu.py --visitor
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/ticket_links.py
 

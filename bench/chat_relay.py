@@ -9,7 +9,7 @@ generator, asyncio + python-socketio AsyncClient over WebSocket):
 3. for ``--seconds`` each pair sends one message every 2 s (random phase), alternating customer
    -> agent (``/chat`` ``message``, acknowledged after commit, received by the agent as
    ``interaction.created``) and agent -> customer (``/console`` ``chat.send`` through
-   ``replies.send``, received by the customer as ``message``); ``--both-sides`` makes each side
+   ``replies.record``, received by the customer as ``message``); ``--both-sides`` makes each side
    send every 2 s (twice the load);
 4. waits for stragglers, then prints messages relayed per second, one-way latency (send call to
    receipt on the other socket, both ends in this process so one clock) p50/p99/max, the

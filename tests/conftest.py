@@ -115,6 +115,36 @@ def client(app):
     return app.test_client()
 
 
+TICKET_EVENTS = ("ticket.created", "ticket.updated", "interaction.created")
+
+
+@pytest.fixture
+def events(app):
+    """(name, payload) of every ticket and interaction event, in the order subscribers heard them."""
+    from desk.events import _subscribers, subscribe
+
+    seen: list[tuple[str, dict]] = []
+
+    @subscribe(*TICKET_EVENTS)
+    def listener(name, payload):
+        seen.append((name, payload))
+
+    yield seen
+    for name in TICKET_EVENTS:
+        _subscribers[name].remove(listener)
+
+
+def stored(ticket_id: int, interaction_id: int) -> tuple[dict, dict]:
+    """``schemas.ticket_dict`` and ``interaction_dict`` of the rows as stored, read through the ORM
+    in a fresh session (nothing cached: what a later request would read)."""
+    from desk.models import Interaction, Ticket
+    from desk.schemas import interaction_dict, ticket_dict
+
+    db.session.remove()
+    return (ticket_dict(db.session.get(Ticket, ticket_id)),
+            interaction_dict(db.session.get(Interaction, interaction_id)))
+
+
 # -- factories --------------------------------------------------------------------------------
 
 class Factory:

@@ -2,10 +2,12 @@
 claim, read receipts, transfer to an agent or a queue, inviting a supervisor, ending, and what
 the chat desk shows on load (with the supervisor's deflection figures).
 
-Every agent message goes through ``desk.services.replies.send`` with channel ``chat`` and
+Every agent message goes through ``desk.services.replies.record`` with channel ``chat`` and
 ``agent:<id>:<client_id>`` as external id.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
@@ -19,22 +21,45 @@ from desk.extensions import db
 from desk.models import Agent, ChatDeflection, ChatSession, Interaction, OutboxItem, Queue, Ticket, utcnow
 from desk.schemas import ticket_dict
 from desk.services import presence, replies
-from desk.services.intake import write_connection
-from desk.services.prepared import Prepared
+from desk.services.prepared import Prepared, read_connection, write_connection
 
 # -- who works a chat ----------------------------------------------------------------------------
 
-def _can_work(agent: Agent, cs: ChatSession) -> bool:
-    return agent.has_role("supervisor") or cs.queue_id in {q.id for q in agent.queues}
+class ChatRow(NamedTuple):
+    """The columns of a chat that the checks of a message, typing or read receipt need."""
+
+    id: int
+    ticket_id: int | None
+    queue_id: int | None
+    agent_id: int | None
+    participants: list | None
+    status: str
+    visitor_read_id: int
+    agent_read_id: int
 
 
-def get_for_agent(agent: Agent, chat_id) -> ChatSession:
+_CS = ChatSession.__table__
+_CHAT_ROW = Prepared(select(*(_CS.c[key] for key in ChatRow._fields)).where(_CS.c.id == bindparam("id")))
+
+
+def _can_work(agent: Agent, cs: ChatSession | ChatRow) -> bool:
+    return agent.has_role("supervisor") or cs.queue_id in agent.queue_ids
+
+
+def get_for_agent(agent: Agent, chat_id, *, row: bool = False) -> ChatSession | ChatRow:
+    """The chat, if the agent may see it. ``row``: only its ``ChatRow``, read with one prepared
+    statement (a message, typing or a read receipt needs no more)."""
     if type(chat_id) is not int:
         try:
             chat_id = int(chat_id)
         except (TypeError, ValueError):
             raise Invalid("chat must be a chat id", field="chat") from None
-    cs = db.session.get(ChatSession, chat_id)
+    if row:
+        with read_connection() as raw:
+            found = _CHAT_ROW.first(raw, {"id": chat_id})
+        cs = ChatRow(*found) if found is not None else None
+    else:
+        cs = db.session.get(ChatSession, chat_id)
     if cs is None or not (_can_work(agent, cs) or cs.agent_id == agent.id or agent.id in (cs.participants or [])):
         raise NotFound("no such chat")
     return cs
@@ -84,15 +109,15 @@ def _assign_ticket(session, ticket_id: int | None, agent_id: int) -> None:
         publish(session, "ticket.updated", {"ticket": ticket_dict(ticket), "changes": {"assignee": [before, agent_id]}})
 
 
-def agent_send(agent: Agent, chat_id, client_id, body) -> Interaction:
-    cs = get_for_agent(agent, chat_id)
+def agent_send(agent: Agent, chat_id, client_id, body) -> replies.Sent:
+    cs = get_for_agent(agent, chat_id, row=True)
     _require_participant(agent, cs)
     client_id = _client_id(client_id)
     if cs.status == "ended":
         raise Conflict("this chat has ended", code="chat_ended")
     body = _text(body, "body", current_app.config["CHAT_MAX_MESSAGE_CHARS"], required=True)
-    return replies.send(cs.ticket_id, actor=agent, body=body, channel="chat",
-                        external_id=f"agent:{agent.id}:{client_id}")
+    return replies.record(cs.ticket_id, actor=agent, body=body, channel="chat",
+                          external_id=f"agent:{agent.id}:{client_id}")
 
 
 _OUTBOX, _INTERACTION = OutboxItem.__table__, Interaction.__table__
@@ -116,7 +141,7 @@ def claim_live(interaction_id: int) -> bool:
 
 
 def agent_read(agent: Agent, chat_id, last_id) -> int | None:
-    return mark_read(get_for_agent(agent, chat_id), "agent", last_id)
+    return mark_read(get_for_agent(agent, chat_id, row=True), "agent", last_id)
 
 
 def transfer(agent: Agent, chat_id, *, to_agent=None, to_queue=None) -> ChatSession:
@@ -132,7 +157,7 @@ def transfer(agent: Agent, chat_id, *, to_agent=None, to_queue=None) -> ChatSess
                 target = session.get(Agent, _int(to_agent, "agent"))
                 if target is None or not target.active:
                     raise Invalid("no such agent", field="agent")
-                if not (target.has_role("supervisor") or row.queue_id in {q.id for q in target.queues}):
+                if not (target.has_role("supervisor") or row.queue_id in target.queue_ids):
                     raise Invalid("that agent does not work this chat's queue", field="agent")
                 if presence.status_of(session, target.id) != "online":
                     raise Conflict("that agent is not online", code="agent_offline")
@@ -196,7 +221,7 @@ def desk_state(agent: Agent) -> dict:
     session = db.session
     stmt = select(ChatSession).where(ChatSession.status.in_(LIVE))
     if not agent.has_role("supervisor"):
-        queue_ids = [q.id for q in agent.queues] or [-1]
+        queue_ids = sorted(agent.queue_ids) or [-1]
         stmt = stmt.where((ChatSession.queue_id.in_(queue_ids) & (ChatSession.status == "waiting"))
                           | (ChatSession.agent_id == agent.id))
     chats = [_chat_payload(session, cs) for cs in session.scalars(stmt.order_by(ChatSession.id))]

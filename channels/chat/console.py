@@ -12,17 +12,21 @@ from flask_socketio import join_room
 from channels.chat import service
 from desk.errors import DeskError
 from desk.extensions import db, socketio
-from desk.models import Agent
 from desk.realtime.fanout import emit
-from desk.services import presence
+from desk.services import access, presence
+from desk.services.prepared import read_connection
 
 log = logging.getLogger(__name__)
 NS = "/console"
 
 
-def _agent() -> Agent:
+def _agent() -> access.Actor:
+    """The socket's agent as they are now (role, queues, active), read for every event."""
     agent_id = socket_session.get("console_agent_id")
-    agent = db.session.get(Agent, agent_id) if agent_id else None
+    agent = None
+    if agent_id:
+        with read_connection() as raw:
+            agent = access.actor(raw, agent_id)
     if agent is None or not agent.is_active:
         raise DeskError("sign in again", code="unauthorized")
     return agent
@@ -107,13 +111,13 @@ def chat_accept(agent, data):
 
 @handler
 def chat_send(agent, data):
-    interaction = service.agent_send(agent, data.get("chat"), data.get("client_id"), data.get("body"))
-    return {"id": interaction.id}
+    sent = service.agent_send(agent, data.get("chat"), data.get("client_id"), data.get("body"))
+    return {"id": sent.interaction["id"]}
 
 
 @handler
 def chat_typing(agent, data):
-    cs = service.get_for_agent(agent, data.get("chat"))
+    cs = service.get_for_agent(agent, data.get("chat"), row=True)
     emit("typing", {"typing": bool(data.get("typing")), "name": agent.display_name},
          [f"chat:{cs.ticket_id}"], namespace="/chat")
     emit("chat.typing", {"chat_id": cs.id, "ticket_id": cs.ticket_id, "typing": bool(data.get("typing")),

@@ -13,7 +13,7 @@ three others:
 
 Every customer message goes through ``desk.services.intake.receive`` (channel ``chat``, the
 visitor as sender, ``<visitor>:<client_id>`` as external id so a retry is the same message, the
-chat session as thread hint); every agent message through ``desk.services.replies.send`` with
+chat session as thread hint); every agent message through ``desk.services.replies.record`` with
 channel ``chat`` and ``agent:<id>:<client_id>`` as external id. Their Interaction ids are the
 message ids the visitor sees; they increase, so ``last_id`` says exactly what a client missed.
 """

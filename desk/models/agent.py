@@ -34,7 +34,25 @@ class Queue(Base):
     agents: Mapped[list[Agent]] = relationship(secondary=agent_queue, back_populates="queues")
 
 
-class Agent(Base):
+class StaffMember:
+    """What an agent row and ``access.Actor`` (the same agent, read without the ORM) share. Both
+    have ``id``, ``name``, ``email``, ``role``, ``active`` and ``queue_ids``."""
+
+    __slots__ = ()
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Agent(StaffMember, Base):
     __tablename__ = "agent"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,14 +76,14 @@ class Agent(Base):
     )
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="agent")
 
-    # Flask-Login protocol.
+    @property
+    def queue_ids(self) -> frozenset[int]:
+        return frozenset(q.id for q in self.queues)
+
+    # Flask-Login protocol (and ``is_active``).
     @property
     def is_authenticated(self) -> bool:
         return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
 
     @property
     def is_anonymous(self) -> bool:
@@ -73,13 +91,6 @@ class Agent(Base):
 
     def get_id(self) -> str:
         return str(self.id)
-
-    def has_role(self, role: str) -> bool:
-        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.email
 
 
 class ApiToken(Base):

@@ -99,10 +99,12 @@ def resolve(session: Session, kind: str, value: str, *, name: str | None = None)
 _C, _I = Customer.__table__, Identity.__table__
 
 
-def _first(kind: str):
-    other = _I.alias(f"first_{kind}")
+def _first(kind, label: str | None = None):
+    """The customer's first identity of ``kind`` (a constant or a parameter), as ``label``."""
+    label = label or kind
+    other = _I.alias(f"first_{label}")
     return (select(other.c.value).where(other.c.customer_id == _C.c.id, other.c.kind == kind)
-            .order_by(other.c.id).limit(1).scalar_subquery().label(kind))
+            .order_by(other.c.id).limit(1).scalar_subquery().label(label))
 
 
 # What a customer reference in an event shows (Customer.email / .phone: the first such identity).
@@ -110,6 +112,8 @@ _REF = (_C.c.id, _C.c.name, _C.c.merged_into_id, _first("email"), _first("phone"
 _REF_BY_IDENTITY = Prepared(select(*_REF).select_from(_I.join(_C, _C.c.id == _I.c.customer_id))
                             .where(_I.c.kind == bindparam("kind"), _I.c.value == bindparam("value")))
 _REF_BY_ID = Prepared(select(*_REF).where(_C.c.id == bindparam("id")))
+# A reply's customer: the reference, and the address the reply goes to (Customer.identity(kind)).
+_REF_AND_ADDRESS = Prepared(select(*_REF, _first(bindparam("kind"), "address")).where(_C.c.id == bindparam("id")))
 _SET_NAME = Prepared(update(_C).where(_C.c.id == bindparam("cid"))
                      .values(name=bindparam("new_name"), updated_at=bindparam("now")))
 _NEW_CUSTOMER = Prepared(insert(_C).returning(_C.c.id),
@@ -143,9 +147,20 @@ def _follow_merges(conn: Raw, row: tuple | None) -> tuple | None:
     return row
 
 
+def _ref_of(row: tuple) -> CustomerRef:  # a row starting with the columns of _REF
+    return CustomerRef(row[0], row[1], row[3], row[4])
+
+
 def customer_ref(conn: Raw, customer_id: int) -> CustomerRef | None:
     row = _REF_BY_ID.first(conn, {"id": customer_id})
-    return CustomerRef(row[0], row[1], row[3], row[4]) if row is not None else None
+    return _ref_of(row) if row is not None else None
+
+
+def customer_ref_and_address(conn: Raw, customer_id: int, kind: str | None) -> tuple[CustomerRef, str | None]:
+    """The customer's reference and their first identity of ``kind`` (None: no such identity,
+    or no ``kind``)."""
+    row = _REF_AND_ADDRESS.first(conn, {"id": customer_id, "kind": kind})
+    return _ref_of(row), row[5]
 
 
 def resolve_ref(conn: Raw, kind: str, value: str, *, name: str | None, now) -> CustomerRef:
@@ -153,7 +168,7 @@ def resolve_ref(conn: Raw, kind: str, value: str, *, name: str | None, now) -> C
     merges), created with that identity if unknown; a missing name is filled in."""
     row = _follow_merges(conn, _REF_BY_IDENTITY.first(conn, {"kind": kind, "value": value}))
     if row is not None:
-        ref = CustomerRef(row[0], row[1], row[3], row[4])
+        ref = _ref_of(row)
         if name and not ref.name:
             ref.name = name[:200]
             _SET_NAME.execute(conn, {"cid": ref.id, "new_name": ref.name, "now": now})

@@ -5,31 +5,27 @@ ticket (and say why), append the interaction, update the ticket; events go out a
 commit. Calling it twice with the same message returns the first result.
 
 The write runs on plain SQLAlchemy Core statements (compiled once and cached), and the event
-payloads are built from the values written: the ORM's unit of work, identity map and object
-loading cost ten times what the SQL does. ``receive`` still returns ORM objects, attached to the
-session with the values just written, so reading them costs no query; their relationships
-(customer, queue, attachments) load on first use.
+payloads are built from the values written (``desk.services.rows``, shared with replies).
+``receive`` still returns ORM objects, attached to the session with the values just written, so
+reading them costs no query; their relationships (customer, queue, attachments) load on first use.
 """
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from channels.base import InboundMessage
 from desk.errors import Invalid
-from desk.events import dispatch
 from desk.extensions import db
 from desk.models import CHANNELS, Attachment, Customer, Interaction, Ticket, utcnow
-from desk.schemas import attachment_dict, iso
-from desk.services import attachments, identity, numbering, routing, threading
+from desk.services import attachments, identity, numbering, routing, rows, threading
 from desk.services.prepared import Prepared, Raw
 from desk.services.sanitize import clean_html, html_to_text
 
@@ -39,18 +35,13 @@ DEFAULT_SENDER_KIND = {"email": "email", "sms": "phone", "voice": "phone", "call
                        "chat": "chat_visitor", "campaign": "email"}
 MAX_TEXT = 1_000_000
 
-_T, _X, _AT = Ticket.__table__, Interaction.__table__, Attachment.__table__
-_INTERACTION_KEYS = tuple(c.key for c in _X.c)
-# Most messages are new, so this usually finds nothing; a retry gets the whole row back at once.
-_EXISTING = Prepared(select(*_X.c).where(_X.c.channel == bindparam("channel"),
-                                         _X.c.external_id == bindparam("external_id")))
+_T, _AT = Ticket.__table__, Attachment.__table__
 _TICKET = Prepared(select(*_T.c).where(_T.c.id == bindparam("id")))
-_NEW_TICKET = Prepared(insert(_T).returning(_T.c.id), columns=tuple(k for k in threading.TICKET_KEYS if k != "id"))
+_NEW_TICKET = Prepared(insert(_T).returning(_T.c.id), columns=tuple(k for k in rows.TICKET_KEYS if k != "id"))
 _TOUCH_TICKET = Prepared(update(_T).where(_T.c.id == bindparam("tid"))
                          .values(status=bindparam("new_status"), solved_at=bindparam("new_solved_at"),
                                  updated_at=bindparam("now"), last_inbound_at=bindparam("now"),
                                  version=bindparam("new_version")))
-_NEW_INTERACTION = Prepared(insert(_X).returning(_X.c.id), columns=tuple(k for k in _INTERACTION_KEYS if k != "id"))
 _ATTACHMENT_KEYS = ("interaction_id", "filename", "content_type", "size", "sha256", "content_id", "inline",
                     "created_at")
 _NEW_ATTACHMENT = Prepared(insert(_AT).returning(_AT.c.id), columns=_ATTACHMENT_KEYS)
@@ -131,48 +122,18 @@ def _receive(session: Session, msg: InboundMessage, kind: str, sender: str) -> R
 
 
 def _receive_all(session: Session, checked: list[tuple[InboundMessage, str, str]]) -> list[Received]:
-    events: list = []
-    with write_connection(session) as conn:
-        received = [write(conn, events, msg, kind, sender) for msg, kind, sender in checked]
-    for name, payload in events:  # committed: now subscribers may hear of it
-        dispatch(name, payload)
-    return received
+    return rows.committed(session, _write_all, checked)
 
 
-@contextmanager
-def write_connection(session: Session) -> Iterator[Raw]:
-    """``db.write()`` on a bare Core connection: commits on success, rolls back on error.
-
-    The session's own transaction (a read snapshot) ends first, as ``db.write()`` does, so the
-    objects handed back afterwards read what was just committed. On SQLite the transaction starts
-    with ``BEGIN IMMEDIATE``: the write lock is held from the first statement on.
-    """
-    if session.in_transaction():
-        session.commit()
-    with db.engine.connect() as conn:
-        raw = Raw(conn)
-        try:
-            if db.is_sqlite:  # the transaction on the driver connection itself: two statements, no more
-                raw.sql("BEGIN IMMEDIATE")
-                try:
-                    yield raw
-                    raw.sql("COMMIT")
-                except BaseException:
-                    if raw.dbapi.in_transaction:
-                        raw.dbapi.rollback()
-                    raise
-            else:
-                with conn.begin():
-                    yield raw
-        finally:
-            raw.close()
+def _write_all(conn: Raw, events: list, checked: list[tuple[InboundMessage, str, str]]) -> list[Received]:
+    return [write(conn, events, msg, kind, sender) for msg, kind, sender in checked]
 
 
 def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) -> Received:
     """The whole inbound write, inside the caller's write transaction. The events it causes are
     appended to ``events`` as (name, payload); the caller dispatches them after the commit."""
     if msg.external_id is not None:
-        seen = _EXISTING.mapping(conn, {"channel": msg.channel, "external_id": msg.external_id})
+        seen = rows.existing_interaction(conn, msg.channel, msg.external_id)
         if seen is not None:  # stored before: hand back what was stored, change nothing
             return Received(seen["ticket_id"], seen["id"], _TICKET.mapping(conn, {"id": seen["ticket_id"]}), seen,
                             duplicate=True)
@@ -247,7 +208,7 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
         "occurred_at": msg.occurred_at,
         "created_at": now,
     }
-    interaction["id"] = _NEW_INTERACTION.scalar(conn, interaction)
+    interaction["id"] = rows.insert_interaction(conn, interaction)
     stored = []
     for att in msg.attachments:
         row = attachments.store(att.data, att.filename, att.content_type, content_id=att.content_id,
@@ -259,93 +220,23 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
         stored.append(values)
 
     owner = customer if ticket["customer_id"] == customer.id else identity.customer_ref(conn, ticket["customer_id"])
-    ticket_payload = ticket_payload_of(ticket, owner.as_ref())
+    ticket_payload = rows.ticket_payload(ticket, owner.as_ref())
     if created:
         events.append(("ticket.created", {"ticket": ticket_payload}))
     else:
         events.append(("ticket.updated", {"ticket": ticket_payload, "changes": changes}))
     events.append(("interaction.created",
-                   {"interaction": interaction_payload_of(interaction, stored), "ticket": ticket_payload}))
+                   {"interaction": rows.interaction_payload(interaction, stored), "ticket": ticket_payload}))
     return Received(ticket["id"], interaction["id"], ticket, interaction, customer, tuple(stored),
                     acknowledge=acknowledge)
 
 
-def ticket_payload_of(t: dict, customer: dict) -> dict:
-    """``schemas.ticket_dict`` from the values of a ticket row (with its queue's and assignee's)."""
-    return {
-        "id": t["id"],
-        "number": t["number"],
-        "subject": t["subject"],
-        "status": t["status"],
-        "priority": t["priority"],
-        "channel": t["channel"],
-        "tags": list(t["tags"] or []),
-        "customer": customer,
-        "queue": {"id": t["queue_id"], "slug": t["queue_slug"], "name": t["queue_name"]}
-        if t["queue_id"] is not None else None,
-        "assignee": {"id": t["assignee_id"], "name": t["assignee_name"] or t["assignee_email"],
-                     "email": t["assignee_email"]} if t["assignee_id"] is not None else None,
-        "created_at": iso(t["created_at"]),
-        "updated_at": iso(t["updated_at"]),
-        "last_inbound_at": iso(t["last_inbound_at"]),
-        "first_response_at": iso(t["first_response_at"]),
-        "solved_at": iso(t["solved_at"]),
-        "version": t["version"],
-    }
-
-
-def interaction_payload_of(i: dict, stored: list[dict]) -> dict:
-    """``schemas.interaction_dict`` from the values of an inbound interaction (no author)."""
-    meta = i["meta"] or {}
-    return {
-        "id": i["id"],
-        "ticket_id": i["ticket_id"],
-        "customer_id": i["customer_id"],
-        "channel": i["channel"],
-        "direction": i["direction"],
-        "internal": i["direction"] == "internal",
-        "author": None,
-        "subject": i["subject"],
-        "text": i["text"],
-        "html": i["html"],
-        "delivery_status": i["delivery_status"],
-        "threading": meta.get("threading"),
-        "meta": {k: v for k, v in meta.items() if k != "threading"},
-        "attachments": [attachment_dict(_AttachmentValues(a)) for a in stored],
-        "occurred_at": iso(i["occurred_at"]),
-        "created_at": iso(i["created_at"]),
-    }
-
-
-class _AttachmentValues:
-    __slots__ = ("id", "filename", "content_type", "size", "inline")
-
-    def __init__(self, values: dict) -> None:
-        for key in self.__slots__:
-            setattr(self, key, values[key])
-
-
 # -- ORM objects for callers, without loading them ----------------------------------------------
-
-def _attach(session: Session, model, values: dict):
-    """The session's object for this row carrying ``values`` as its committed state: the one
-    already in the session, refreshed, or a new one put there without a query."""
-    obj = session.identity_map.get(identity_key(model, values["id"]))
-    if obj is not None:
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
-        return obj
-    obj = model.__mapper__.class_manager.new_instance()
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
 
 def objects(session: Session, received: Received) -> tuple[Ticket, Interaction]:
     """(ticket, interaction) as ORM objects of ``session``."""
-    ticket = _attach(session, Ticket, {key: received.ticket[key] for key in threading.TICKET_KEYS})
-    interaction = _attach(session, Interaction, {key: received.interaction[key] for key in _INTERACTION_KEYS})
+    ticket = rows.attach_ticket(session, received.ticket)
+    interaction = rows.attach_interaction(session, received.interaction)
     set_committed_value(interaction, "ticket", ticket)
     if received.duplicate:
         return ticket, interaction  # its attachments load when asked for

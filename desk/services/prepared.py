@@ -1,12 +1,13 @@
 """Core statements compiled once per dialect and run straight on the driver's cursor.
 
-For the inbound path, where the same few statements run for every message: SQLAlchemy's own
-execution (cache key, execution context, result object, events) costs several times what the
-driver does for a one-row statement. A ``Prepared`` statement is an ordinary Core statement;
-SQLAlchemy compiles it (once per dialect) and supplies the type conversions (dates, JSON) for
-its parameters and result columns, and each run is one ``cursor.execute``. Driver errors come
-out as SQLAlchemy's exceptions (``IntegrityError``, ``OperationalError``), as they would from
-``Connection.execute``.
+For the paths where the same few statements run for every message (intake, replies, the live
+chat's checks and claim): SQLAlchemy's own execution (cache key, execution context, result
+object, events) costs several times what the driver does for a one-row statement. A ``Prepared``
+statement is an ordinary Core statement; SQLAlchemy compiles it (once per dialect) and supplies
+the type conversions (dates, JSON) for its parameters and result columns, and each run is one
+``cursor.execute``. Driver errors come out as SQLAlchemy's exceptions (``IntegrityError``,
+``OperationalError``), as they would from ``Connection.execute``. ``read_connection`` and
+``write_connection`` give the connection to run them on.
 
 Rules for statements given here: every value is a named ``bindparam`` or a constant (no
 expanding ``IN``: write constants with ``literal_column``), and an INSERT or UPDATE names every
@@ -14,10 +15,14 @@ column that has a Python-side default or ``onupdate``, since nothing runs those 
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from desk.extensions import db
 
 
 class Raw:
@@ -131,12 +136,12 @@ class Prepared:
         row = cursor.fetchone()
         if row is None:
             return None
-        processors = compiled.results
-        if processors is None:
-            processors = compiled.result_processors(cursor.description, raw.dialect)
-        if processors:
-            return tuple(p(v) if p is not None else v for p, v in zip(processors, row))
-        return tuple(row)
+        return _converted(cursor, compiled, raw, [row])[0]
+
+    def all(self, raw: Raw, params: dict[str, Any] | None = None) -> list[tuple]:
+        """Every row, as tuples with their values converted."""
+        cursor, compiled = self.run(raw, params)
+        return _converted(cursor, compiled, raw, cursor.fetchall())
 
     def scalar(self, raw: Raw, params: dict[str, Any] | None = None):
         row = self.first(raw, params)
@@ -151,3 +156,57 @@ class Prepared:
         """Run a statement that returns no rows; returns the row count."""
         cursor, _ = self.run(raw, params)
         return cursor.rowcount
+
+
+def _converted(cursor, compiled: _Compiled, raw: Raw, rows: list) -> list[tuple]:
+    processors = compiled.results
+    if processors is None:
+        processors = compiled.result_processors(cursor.description, raw.dialect)
+    if processors:
+        return [tuple(p(v) if p is not None else v for p, v in zip(processors, row)) for row in rows]
+    return [tuple(row) for row in rows]
+
+
+# -- connections ---------------------------------------------------------------------------------
+
+@contextmanager
+def read_connection() -> Iterator[Raw]:
+    """A pooled connection for a few prepared reads, outside the session's transaction (which
+    would cost a BEGIN and a COMMIT through SQLAlchemy): on SQLite each statement reads what is
+    committed when it runs; on PostgreSQL they share one short transaction, rolled back when the
+    connection goes back to the pool."""
+    with db.engine.connect() as conn:
+        raw = Raw(conn)
+        try:
+            yield raw
+        finally:
+            raw.close()
+
+
+@contextmanager
+def write_connection(session: Session) -> Iterator[Raw]:
+    """``db.write()`` on a bare Core connection: commits on success, rolls back on error.
+
+    The session's own transaction (a read snapshot) ends first, as ``db.write()`` does, so the
+    objects handed back afterwards read what was just committed. On SQLite the transaction starts
+    with ``BEGIN IMMEDIATE``: the write lock is held from the first statement on.
+    """
+    if session.in_transaction():
+        session.commit()
+    with db.engine.connect() as conn:
+        raw = Raw(conn)
+        try:
+            if db.is_sqlite:  # the transaction on the driver connection itself: two statements, no more
+                raw.sql("BEGIN IMMEDIATE")
+                try:
+                    yield raw
+                    raw.sql("COMMIT")
+                except BaseException:
+                    if raw.dbapi.in_transaction:
+                        raw.dbapi.rollback()
+                    raise
+            else:
+                with conn.begin():
+                    yield raw
+        finally:
+            raw.close()

@@ -1,25 +1,64 @@
 """Agent replies and internal notes, and the automatic mail desk sends customers (acknowledgements,
 chat confirmations and transcripts, satisfaction surveys): an outbound Interaction and its OutboxItem,
-in one transaction."""
+in one transaction.
+
+``record`` writes a reply with plain Core statements (compiled once, run on the driver's cursor)
+and builds the event payloads from the values written, as intake does (``desk.services.rows``): a
+reply is six statements (the ticket locked with its queue and assignee, the idempotency lookup,
+the customer with the address to reply to, the interaction, its outbox item, the ticket's
+update). ``send`` also hands the Interaction back as an ORM object of the caller's session
+without reading it again; the live chat, which only needs its id, calls ``record``.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db
 from desk.models import STATUSES, Agent, Interaction, OutboxItem, Ticket, utcnow
-from desk.schemas import interaction_dict, ticket_dict
-from desk.services import access, tickets
+from desk.schemas import agent_ref, interaction_dict, ticket_dict
+from desk.services import access, identity, rows
+from desk.services.prepared import Prepared, Raw
 from desk.services.sanitize import clean_html
 
 REPLY_CHANNELS = {"email": "email", "sms": "phone", "chat": "chat_visitor"}
 MAX_BODY = 100_000
 
+_T, _O = Ticket.__table__, OutboxItem.__table__
+_NEW_OUTBOX_ITEM = Prepared(insert(_O), columns=("interaction_id", "channel", "status", "attempts", "next_attempt_at",
+                                                 "created_at"))
+_TOUCH_TICKET = Prepared(update(_T).where(_T.c.id == bindparam("tid")).values(
+    status=bindparam("new_status"), assignee_id=bindparam("new_assignee_id"),
+    first_response_at=bindparam("new_first_response_at"), solved_at=bindparam("new_solved_at"),
+    closed_at=bindparam("new_closed_at"), updated_at=bindparam("now"), version=bindparam("new_version")))
 
-def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None, internal: bool = False,
-         html: str | None = None, status: str | None = None, external_id: str | None = None) -> Interaction:
+
+@dataclass(slots=True)
+class Sent:
+    """What one reply became: the rows as written (a retry: the first reply as stored, unchanged)."""
+
+    ticket: dict[str, Any]  # every ticket column, with its queue's and assignee's names
+    interaction: dict[str, Any]  # every interaction column
+    new: bool  # False: a retry of a reply stored before; nothing was written
+
+
+def send(ticket_id: int, *, actor: Agent, **reply) -> Interaction:
+    """``record`` the reply (same arguments) and return the Interaction as an ORM object of the
+    session; the session's ticket, if it holds one, shows the values just written."""
+    sent = record(ticket_id, actor=actor, **reply)
+    return _objects(db.session(), sent, actor)
+
+
+def record(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None, internal: bool = False,
+           html: str | None = None, status: str | None = None, external_id: str | None = None) -> Sent:
     """Reply to the customer on ``channel`` (or add an internal note) and queue the delivery.
 
     ``external_id`` (a client's message id) makes a retry return the first reply instead of a second one."""
@@ -29,79 +68,97 @@ def send(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None,
         raise Invalid(f"the reply is longer than {MAX_BODY} characters", field="body")
     if status is not None and status not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
-    if not internal:
+    if internal:
+        channel = "note"
+    else:
         channel = channel or "email"
         if channel not in REPLY_CHANNELS:
             raise Invalid(f"cannot reply on {channel!r}; use one of {', '.join(REPLY_CHANNELS)}", field="channel")
-
-    assigned = False
-    with db.write() as session:
-        ticket = tickets.locked(session, ticket_id)
-        if ticket is None:
-            raise NotFound(f"ticket {ticket_id} not found")
-        access.require_ticket(actor, ticket)
-        if external_id is not None:
-            seen = session.scalar(select(Interaction).where(Interaction.channel == (channel or "note"),
-                                                            Interaction.external_id == external_id))
-            if seen is not None:
-                return seen
-        if ticket.status == "closed":
-            raise Conflict("the ticket is closed; replies to it are not possible", code="ticket_closed")
-        customer = ticket.customer
-        now = utcnow()
-        if internal:
-            interaction = Interaction(
-                ticket_id=ticket.id, customer_id=customer.id, channel="note", direction="internal",
-                author_agent_id=actor.id, text=body.strip(), html=clean_html(html), created_at=now,
-                occurred_at=now, attachments=[],
-            )
-            session.add(interaction)
-        else:
-            address = customer.identity(REPLY_CHANNELS[channel])
-            if not address:
-                raise Invalid(f"the customer has no {REPLY_CHANNELS[channel].replace('_', ' ')} to reply to",
-                              field="channel")
-            interaction = Interaction(
-                ticket_id=ticket.id, customer_id=customer.id, channel=channel, direction="outbound",
-                author_agent_id=actor.id, subject=_reply_subject(ticket), text=body.strip(),
-                html=clean_html(html), delivery_status="queued", meta={"to": address},
-                external_id=external_id, created_at=now, occurred_at=now, attachments=[],
-            )
-            session.add(interaction)
-            # Linked by the relationship, so one flush (below) writes the interaction, its outbox
-            # item and the ticket: no flush of its own just to learn the interaction's id.
-            session.add(OutboxItem(interaction=interaction, channel=channel, next_attempt_at=now))
-            if ticket.first_response_at is None:
-                ticket.first_response_at = now
-            if ticket.assignee_id is None:
-                ticket.assignee_id = actor.id
-                assigned = True
-        changes = {}
-        new_status = status or ("open" if ticket.status == "new" and not internal else None)
-        if new_status and new_status != ticket.status:
-            changes["status"] = [ticket.status, new_status]
-            ticket.status = new_status
-            if new_status == "solved":
-                ticket.solved_at = now
-            elif new_status == "closed":
-                ticket.closed_at = now
-        ticket.updated_at = now
-        ticket.version += 1
-        session.flush()
-        # The ticket was read fresh (``locked``) and every column changed here is set from Python,
-        # so only a new assignee needs loading; the new interaction is complete as flushed (no
-        # server defaults, no attachments). The full refreshes cost five more queries per reply.
-        if assigned:
-            session.refresh(ticket, ["assignee"])
-        ticket_payload = ticket_dict(ticket)
-        publish(session, "interaction.created", {"interaction": interaction_dict(interaction),
-                                                 "ticket": ticket_payload})
-        publish(session, "ticket.updated", {"ticket": ticket_payload, "changes": changes})
-    return interaction
+    return db.retrying(rows.committed, db.session(), _write, ticket_id, access.as_actor(actor), body.strip(),
+                       channel, clean_html(html), status, external_id)
 
 
-def _reply_subject(ticket: Ticket) -> str:
-    subject = ticket.subject or ""
+def _write(conn: Raw, events: list, ticket_id: int, actor: access.Actor, text: str, channel: str, html: str | None,
+           status: str | None, external_id: str | None) -> Sent:
+    """The reply inside the write transaction."""
+    ticket = rows.locked_ticket(conn, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    access.require_view(actor, ticket["queue_id"], ticket["assignee_id"])
+    if external_id is not None:
+        seen = rows.existing_interaction(conn, channel, external_id)
+        if seen is not None:
+            return Sent(ticket, seen, new=False)
+    if ticket["status"] == "closed":
+        raise Conflict("the ticket is closed; replies to it are not possible", code="ticket_closed")
+    internal = channel == "note"
+    kind = None if internal else REPLY_CHANNELS[channel]
+    customer, address = identity.customer_ref_and_address(conn, ticket["customer_id"], kind)
+    if not internal and not address:
+        raise Invalid(f"the customer has no {kind.replace('_', ' ')} to reply to", field="channel")
+    now = utcnow()
+    interaction = {
+        "ticket_id": ticket["id"], "customer_id": customer.id, "channel": channel,
+        "direction": "internal" if internal else "outbound", "author_agent_id": actor.id,
+        "subject": "" if internal else _reply_subject(ticket["subject"]), "text": text, "html": html,
+        "external_id": None if internal else external_id, "thread_key": None,
+        "meta": {} if internal else {"to": address}, "delivery_status": None if internal else "queued",
+        "occurred_at": now, "created_at": now,
+    }
+    interaction["id"] = rows.insert_interaction(conn, interaction)
+    if not internal:
+        _NEW_OUTBOX_ITEM.execute(conn, {"interaction_id": interaction["id"], "channel": channel, "status": "pending",
+                                        "attempts": 0, "next_attempt_at": now, "created_at": now})
+        if ticket["first_response_at"] is None:
+            ticket["first_response_at"] = now
+        if ticket["assignee_id"] is None:
+            ticket.update(assignee_id=actor.id, assignee_name=actor.name, assignee_email=actor.email)
+    changes = {}
+    new_status = status or ("open" if ticket["status"] == "new" and not internal else None)
+    if new_status and new_status != ticket["status"]:
+        changes["status"] = [ticket["status"], new_status]
+        ticket["status"] = new_status
+        if new_status == "solved":
+            ticket["solved_at"] = now
+        elif new_status == "closed":
+            ticket["closed_at"] = now
+    ticket.update(updated_at=now, version=ticket["version"] + 1)
+    _TOUCH_TICKET.execute(conn, {"tid": ticket["id"], "new_status": ticket["status"],
+                                 "new_assignee_id": ticket["assignee_id"],
+                                 "new_first_response_at": ticket["first_response_at"],
+                                 "new_solved_at": ticket["solved_at"], "new_closed_at": ticket["closed_at"],
+                                 "now": now, "new_version": ticket["version"]})
+    ticket_payload = rows.ticket_payload(ticket, customer.as_ref())
+    interaction_payload = rows.interaction_payload(interaction, author=agent_ref(actor))
+    events.append(("interaction.created", {"interaction": interaction_payload, "ticket": ticket_payload}))
+    events.append(("ticket.updated", {"ticket": ticket_payload, "changes": changes}))
+    return Sent(ticket, interaction, new=True)
+
+
+def _objects(session: Session, sent: Sent, actor: Agent) -> Interaction:
+    out = rows.attach_interaction(session, sent.interaction)
+    if not sent.new:
+        return out  # stored before: its author and attachments load when asked for
+    set_committed_value(out, "attachments", [])
+    actor_state = sa_inspect(actor, raiseerr=False)
+    own_actor = actor_state is not None and actor_state.session is session
+    if own_actor:
+        set_committed_value(out, "author", actor)
+    ticket = sent.ticket
+    held = session.identity_map.get(identity_key(Ticket, ticket["id"]))
+    if held is not None:
+        assignee_before = held.__dict__.get("assignee_id")
+        rows.attach_ticket(session, ticket)
+        if assignee_before != ticket["assignee_id"]:
+            if own_actor:
+                set_committed_value(held, "assignee", actor)
+            else:
+                session.expire(held, ["assignee"])
+    return out
+
+
+def _reply_subject(subject: str | None) -> str:
+    subject = subject or ""
     return subject if subject.lower().startswith(("re:", "답장:")) else f"Re: {subject}".strip()
 
 
@@ -129,7 +186,7 @@ def acknowledge(ticket_id: int, inbound_id: int) -> Interaction | None:
         name = f", {customer.name}" if locale == "en" and customer.name else (f" {customer.name}님" if customer.name
                                                                             else "")
         return queue_automatic_mail(
-            session, ticket, subject=_reply_subject(ticket),
+            session, ticket, subject=_reply_subject(ticket.subject),
             text=ACKNOWLEDGEMENT[locale].format(name=name, number=ticket.number, queue=ticket.queue.name),
             meta={"reply_to_interaction": inbound_id})
 

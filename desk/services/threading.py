@@ -19,25 +19,19 @@ from typing import Any
 from sqlalchemy import bindparam, literal_column, select
 
 from channels.base import InboundMessage
-from desk.models import OPEN_STATUSES, Agent, Interaction, Queue, Ticket
-from desk.services import MAX_ID
+from desk.models import OPEN_STATUSES, Interaction, Ticket
+from desk.services import MAX_ID, rows
 from desk.services.prepared import Prepared, Raw
 
 # Channels where a customer keeps talking in one conversation; a new mail or web form is a new
 # request unless it carries a reference to an existing ticket.
 CONVERSATIONAL = frozenset({"sms", "chat", "voice", "callback"})
 
-_T, _Q, _A, _X = Ticket.__table__, Queue.__table__, Agent.__table__, Interaction.__table__
-TICKET_KEYS = tuple(c.key for c in _T.c)
+_T, _X = Ticket.__table__, Interaction.__table__
 
-# Every ticket column plus what the event payload shows of its queue and assignee, locked.
-_ROW = (
-    select(*_T.c, _Q.c.slug.label("queue_slug"), _Q.c.name.label("queue_name"),
-           _A.c.name.label("assignee_name"), _A.c.email.label("assignee_email"))
-    .select_from(_T.outerjoin(_Q, _Q.c.id == _T.c.queue_id).outerjoin(_A, _A.c.id == _T.c.assignee_id))
-    .with_for_update(of=_T)
-)
-_BY_ID = Prepared(_ROW.where(_T.c.id == bindparam("id")))
+# Each reads the ticket as ``rows.locked_ticket`` does: every column plus what the event payload
+# shows of its queue and assignee, locked.
+_ROW = rows.TICKET_ROW
 _BY_NUMBER = Prepared(_ROW.where(_T.c.number == bindparam("number")))
 # The id is picked first (a PostgreSQL init-plan, evaluated once), then that row is locked and
 # read as it is now: a conversation's ticket closed meanwhile comes back closed, not skipped.
@@ -79,7 +73,7 @@ def decide(conn: Raw, msg: InboundMessage, customer_id: int, *, new_customer: bo
     ignored: str | None = None
 
     if hints.ticket_id is not None and 0 < hints.ticket_id <= MAX_ID:
-        found = _usable(_one(conn, _BY_ID, {"id": hints.ticket_id}), hints.reason or "verified_reference")
+        found = _usable(rows.locked_ticket(conn, hints.ticket_id), hints.reason or "verified_reference")
         if found:
             return found
 

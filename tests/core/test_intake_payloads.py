@@ -9,33 +9,11 @@ from __future__ import annotations
 import threading as std_threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from channels.base import InboundAttachment, InboundMessage, ThreadHints
-from desk.events import _subscribers, subscribe
 from desk.extensions import db
 from desk.models import Customer, Interaction, Ticket
-from desk.schemas import interaction_dict, ticket_dict
 from desk.services import identity, intake, tickets
-
-
-@pytest.fixture
-def events(app):
-    seen: list[tuple[str, dict]] = []
-
-    @subscribe("ticket.created", "ticket.updated", "interaction.created")
-    def listener(name, payload):
-        seen.append((name, payload))
-
-    yield seen
-    for name in ("ticket.created", "ticket.updated", "interaction.created"):
-        _subscribers[name].remove(listener)
-
-
-def stored(ticket_id: int, interaction_id: int) -> tuple[dict, dict]:
-    db.session.remove()  # nothing cached: what a later request would read
-    return (ticket_dict(db.session.get(Ticket, ticket_id)),
-            interaction_dict(db.session.get(Interaction, interaction_id)))
+from tests.conftest import stored
 
 
 def check(events, ticket, interaction, first: str) -> dict:
