@@ -7,15 +7,17 @@ pair. Then, in this process, messages in turn over the pairs:
   the chat read, the reply committed, the events after the commit), then the live delivery the
   handler starts in the background (claim of the outbox item, push to the visitor's room), run
   as its greenlet would;
-- visitor -> agent (``--visitor``): ``channels.chat.service.post`` as the ``/chat`` ``message``
-  event calls it.
+- visitor -> agent (``--visitor``): the ``/chat`` ``message`` handler as the socket calls it (the
+  visitor's chat read, the message committed through intake, the events after the commit).
 
 Prints CPU time (user + system of this process) and wall time per message, and the load average:
 CPU per message hardly depends on what else runs, wall time does.
 
     .venv/bin/python bench/chat_cpu.py [--pairs 20] [--messages 1000] [--visitor] [--profile FILE]
+                                        [--visitor-profile FILE]
 
-``--profile FILE`` writes a cProfile (CPU-time clock) of the agent messages to FILE.
+``--profile FILE`` writes a cProfile (CPU-time clock) of the agent messages to FILE;
+``--visitor-profile FILE`` of the visitors' messages.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--messages", type=int, default=1000, help="messages per side (default 1,000)")
     p.add_argument("--visitor", action="store_true", help="also time the visitors' messages")
     p.add_argument("--profile", type=Path, help="write a cProfile of the agent messages here")
+    p.add_argument("--visitor-profile", type=Path, help="write a cProfile of the visitors' messages here")
     return p.parse_args(argv)
 
 
@@ -103,6 +106,7 @@ def main(argv=None) -> None:
     from flask import session as socket_session
 
     from channels.chat import console, service
+    from channels.chat.namespace import ChatNamespace
     from desk.extensions import db, socketio
 
     background: list = []  # the live deliveries the handler starts, run after it returns as a greenlet would
@@ -120,10 +124,14 @@ def main(argv=None) -> None:
                 fn, a, kw = background.pop(0)
                 fn(*a, **kw)
 
+        chat_namespace = ChatNamespace("/chat")
+
         def visitor_message(k: int) -> None:
             _, _, visitor = chats[k % len(chats)]
-            service.post(service.current_session(visitor), f"v{k}", f"주문번호는 A-{k} 입니다")
-            db.session.remove()
+            with app.test_request_context("/"):
+                socket_session["chat_visitor"] = visitor
+                answer = chat_namespace.on_message({"client_id": f"v{k}", "body": f"주문번호는 A-{k} 입니다"})
+            assert "id" in answer, answer
 
         for k in range(50):
             agent_message(-1 - k)  # warm-up: statements compiled, pool filled
@@ -131,7 +139,9 @@ def main(argv=None) -> None:
         cpu, wall = measure(agent_message, args.messages, args.profile)
         print(f"agent message:   {cpu:.2f} ms CPU, {wall:.2f} ms wall (n={args.messages:,}, {args.pairs} chats)")
         if args.visitor:
-            cpu, wall = measure(visitor_message, args.messages)
+            for k in range(50):
+                visitor_message(-1 - k)
+            cpu, wall = measure(visitor_message, args.messages, args.visitor_profile)
             print(f"visitor message: {cpu:.2f} ms CPU, {wall:.2f} ms wall (n={args.messages:,})")
         print("load average before / after: " + " ".join(f"{v:.2f}" for v in load) + " / "
               + " ".join(f"{v:.2f}" for v in os.getloadavg()))
