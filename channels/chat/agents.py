@@ -7,13 +7,12 @@ Every agent message goes through ``desk.services.replies.record`` with channel `
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from channels.chat.conversation import (
-    LIVE, _chat_payload, _client_id, _end, _int, _locked, _text, active_count, eligible_agents, mark_read,
+    LIVE, ChatRow, _chat_payload, _client_id, _end, _int, _locked, _text, active_count, chat_row, eligible_agents,
+    mark_read,
 )
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
@@ -21,26 +20,9 @@ from desk.extensions import db
 from desk.models import Agent, ChatDeflection, ChatSession, Interaction, OutboxItem, Queue, Ticket, utcnow
 from desk.schemas import ticket_dict
 from desk.services import presence, replies
-from desk.services.prepared import Prepared, read_connection, write_connection
+from desk.services.prepared import Prepared, write_connection
 
 # -- who works a chat ----------------------------------------------------------------------------
-
-class ChatRow(NamedTuple):
-    """The columns of a chat that the checks of a message, typing or read receipt need."""
-
-    id: int
-    ticket_id: int | None
-    queue_id: int | None
-    agent_id: int | None
-    participants: list | None
-    status: str
-    visitor_read_id: int
-    agent_read_id: int
-
-
-_CS = ChatSession.__table__
-_CHAT_ROW = Prepared(select(*(_CS.c[key] for key in ChatRow._fields)).where(_CS.c.id == bindparam("id")))
-
 
 def _can_work(agent: Agent, cs: ChatSession | ChatRow) -> bool:
     return agent.has_role("supervisor") or cs.queue_id in agent.queue_ids
@@ -55,9 +37,7 @@ def get_for_agent(agent: Agent, chat_id, *, row: bool = False) -> ChatSession | 
         except (TypeError, ValueError):
             raise Invalid("chat must be a chat id", field="chat") from None
     if row:
-        with read_connection() as raw:
-            found = _CHAT_ROW.first(raw, {"id": chat_id})
-        cs = ChatRow(*found) if found is not None else None
+        cs = chat_row(chat_id)
     else:
         cs = db.session.get(ChatSession, chat_id)
     if cs is None or not (_can_work(agent, cs) or cs.agent_id == agent.id or agent.id in (cs.participants or [])):

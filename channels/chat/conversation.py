@@ -13,9 +13,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 
 from channels.chat import hours
 from desk.errors import Invalid
@@ -24,6 +25,7 @@ from desk.extensions import db
 from desk.models import Agent, ChatSession, Interaction, Ticket, utcnow
 from desk.schemas import iso
 from desk.services import presence
+from desk.services.prepared import Prepared, read_connection
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 LIVE = ("waiting", "active")
@@ -137,6 +139,47 @@ def eligible_agents(session, cs: ChatSession) -> list[int]:
     return out
 
 
+# -- the chat's row, for the events of a conversation ------------------------------------------
+
+class ChatRow(NamedTuple):
+    """The columns of a chat that a message, typing or read receipt needs (either side): the
+    permission checks, the thread hint and the read marks. Read with one prepared statement;
+    pages and the events that show a chat load the ChatSession."""
+
+    id: int
+    ticket_id: int | None
+    queue_id: int | None
+    agent_id: int | None
+    participants: list | None
+    status: str
+    visitor_read_id: int
+    agent_read_id: int
+    visitor_id: str
+    token: str
+
+
+_CS = ChatSession.__table__
+_ROW = select(*(_CS.c[key] for key in ChatRow._fields))
+_CHAT_ROW = Prepared(_ROW.where(_CS.c.id == bindparam("id")))
+# The visitor's open chat (``visitors.current_session`` without the ORM): their newest one.
+_VISITOR_ROW = Prepared(_ROW.where(_CS.c.visitor_id == bindparam("visitor_id"),
+                                   _CS.c.status.in_([literal_column(f"'{status}'") for status in OPEN]))
+                        .order_by(_CS.c.id.desc()).limit(1))
+
+
+def chat_row(chat_id: int) -> ChatRow | None:
+    with read_connection() as raw:
+        found = _CHAT_ROW.first(raw, {"id": chat_id})
+    return ChatRow(*found) if found is not None else None
+
+
+def visitor_row(visitor_id: str) -> ChatRow | None:
+    """The visitor's open chat (waiting, active or offline), newest first; None when there is none."""
+    with read_connection() as raw:
+        found = _VISITOR_ROW.first(raw, {"visitor_id": visitor_id})
+    return ChatRow(*found) if found is not None else None
+
+
 # -- validation ----------------------------------------------------------------------------------
 
 def _text(value, field: str, limit: int, *, required: bool = False) -> str:
@@ -170,7 +213,7 @@ def _int(value, field: str) -> int:
 
 # -- the chat row --------------------------------------------------------------------------------
 
-def mark_read(cs: ChatSession, by: str, last_id) -> int | None:
+def mark_read(cs: ChatSession | ChatRow, by: str, last_id) -> int | None:
     """A read receipt from the visitor or the agent: the column only moves forward."""
     column = {"visitor": ChatSession.visitor_read_id, "agent": ChatSession.agent_read_id}[by]
     if type(last_id) is not int or last_id <= getattr(cs, column.key):

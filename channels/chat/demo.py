@@ -58,7 +58,7 @@ def seed(staff: dict) -> None:
         service.accept(agent, cs.id)
         for n, (side, text) in enumerate(lines[1:], start=1):
             if side == "c":
-                service.post(db.session.get(ChatSession, cs.id), f"demo-{n}", text)
+                service.post(service.chat_row(cs.id), f"demo-{n}", text)
             else:
                 service.agent_send(agent, cs.id, f"demo-{n}", text)
         if ended:

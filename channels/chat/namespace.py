@@ -97,8 +97,10 @@ class ChatNamespace(Namespace):
             raise DeskError("start a chat first", code="no_chat")
         return visitor
 
-    def _session(self):
-        cs = service.current_session(self._visitor())
+    def _session(self) -> service.ChatRow:
+        """The visitor's open chat as its ``ChatRow`` (one prepared statement, read for every event):
+        the socket's signed visitor id selects it, so a visitor only ever reaches their own chat."""
+        cs = service.visitor_row(self._visitor())
         if cs is None:
             raise DeskError("start a chat first", code="no_chat")
         return cs
@@ -129,10 +131,10 @@ class ChatNamespace(Namespace):
     def on_message(self, data):
         cs = self._session()
         with service.conversation_lock(cs.ticket_id):
-            interaction = service.post(cs, data.get("client_id"), data.get("body"))
-        if interaction.ticket_id != cs.ticket_id:
-            join_room(chat_room(interaction.ticket_id))
-        return {"id": interaction.id}
+            received = service.post(cs, data.get("client_id"), data.get("body"))
+        if received.ticket_id != cs.ticket_id:
+            join_room(chat_room(received.ticket_id))
+        return {"id": received.interaction_id}
 
     @handler
     def on_typing(self, data):

@@ -11,7 +11,7 @@ three others:
 - ``channels.chat.agents``: the agents' side: accept, replies, read receipts, transfer, invite,
   end, and the chat desk's state.
 
-Every customer message goes through ``desk.services.intake.receive`` (channel ``chat``, the
+Every customer message goes through ``desk.services.intake`` (channel ``chat``, the
 visitor as sender, ``<visitor>:<client_id>`` as external id so a retry is the same message, the
 chat session as thread hint); every agent message through ``desk.services.replies.record`` with
 channel ``chat`` and ``agent:<id>:<client_id>`` as external id. Their Interaction ids are the
@@ -23,15 +23,17 @@ from channels.chat.agents import (
     accept, agent_read, agent_send, claim_live, deflection_stats, desk_state, end_by_agent, get_for_agent, invite,
     transfer,
 )
-from channels.chat.conversation import _chat_payload, availability, conversation_lock, history, message_dict
+from channels.chat.conversation import (
+    ChatRow, _chat_payload, availability, chat_row, conversation_lock, history, message_dict, visitor_row,
+)
 from channels.chat.visitors import (
     confirm_email, current_session, deflected, end_by_visitor, limit_starts, post, send_transcript, start,
     suggestions, visitor_read, visitor_typing,
 )
 
 __all__ = [
-    "_chat_payload", "accept", "agent_read", "agent_send", "availability", "claim_live", "confirm_email",
+    "ChatRow", "_chat_payload", "accept", "agent_read", "agent_send", "availability", "claim_live", "confirm_email",
     "conversation_lock", "current_session", "deflected", "deflection_stats", "desk_state", "end_by_agent",
     "end_by_visitor", "get_for_agent", "history", "invite", "limit_starts", "message_dict", "post",
-    "send_transcript", "start", "suggestions", "transfer", "visitor_read", "visitor_typing",
+    "send_transcript", "start", "suggestions", "transfer", "visitor_read", "visitor_row", "visitor_typing",
 ]

@@ -2,7 +2,7 @@
 their rate limits, read receipts, typing, ending, suggested articles and deflections, and the
 visitor's e-mail identity: linking an address, the confirmation mail and link, transcripts.
 
-Every customer message goes through ``desk.services.intake.receive`` (channel ``chat``, the
+Every customer message goes through ``desk.services.intake`` (channel ``chat``, the
 visitor as sender, ``<visitor>:<client_id>`` as external id so a retry is the same message, the
 chat session as thread hint).
 """
@@ -12,18 +12,20 @@ import secrets
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from channels.base import InboundMessage, ThreadHints
 from channels.chat import tokens
 from channels.chat.conversation import (
-    LIVE, OPEN, _chat_payload, _client_id, _end, _text, availability, eligible_agents, history, mark_read,
+    LIVE, OPEN, ChatRow, _chat_payload, _client_id, _end, _text, availability, eligible_agents, history, mark_read,
+    visitor_row,
 )
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db, limiter
 from desk.models import ChatDeflection, ChatSession, Customer, Interaction, Queue, Ticket, utcnow
 from desk.services import identity, intake, replies
+from desk.services.prepared import Prepared, write_connection
 
 STARTED_TEXT = {"ko": "(채팅 시작)", "en": "(chat started)"}
 
@@ -53,7 +55,13 @@ def limit_starts(address: str | None) -> None:
 
 # -- the conversation ----------------------------------------------------------------------------
 
+_CS = ChatSession.__table__
+_MOVE_TO_TICKET = Prepared(update(_CS).where(_CS.c.id == bindparam("id")).values(ticket_id=bindparam("ticket_id")))
+
+
 def current_session(visitor_id: str, *, include_ended: bool = False) -> ChatSession | None:
+    """The visitor's newest chat as a ChatSession (its open one unless ``include_ended``); a
+    message, typing or read receipt needs only ``visitor_row``."""
     stmt = select(ChatSession).where(ChatSession.visitor_id == visitor_id)
     if not include_ended:
         stmt = stmt.where(ChatSession.status.in_(OPEN))
@@ -77,8 +85,12 @@ def start(visitor_id: str, *, name=None, email=None, email_hmac=None, topic=None
 
     existing = current_session(visitor_id)
     if existing is not None and existing.status in LIVE:
-        message = post(existing, client_id, body) if body else None
-        return existing, message
+        if not body:
+            return existing, None
+        posted = post(existing, client_id, body)
+        if posted.ticket_id != existing.ticket_id and not posted.duplicate:
+            db.session.refresh(existing)
+        return existing, intake.objects(db.session(), posted)[1]
 
     token = secrets.token_urlsafe(18)
     external_id = f"{visitor_id}:{client_id}" if body else f"{visitor_id}:start:{token}"
@@ -122,40 +134,51 @@ def start(visitor_id: str, *, name=None, email=None, email_hmac=None, topic=None
     return db.session.get(ChatSession, cs.id), first
 
 
-def post(cs: ChatSession, client_id, body) -> Interaction:
-    """A visitor's message: committed through intake before the caller acknowledges it."""
+def post(cs: ChatSession | ChatRow, client_id, body) -> intake.Received:
+    """A visitor's message: committed through intake before the caller acknowledges it. A retry
+    (the same ``client_id`` again) gets the message stored the first time: intake finds it by
+    its external id, in the write that would otherwise store it, so there is no lookup before.
+    ``cs`` is the visitor's chat (``visitor_row``, or the ChatSession): its id, visitor, token,
+    ticket and status."""
     config = current_app.config
     client_id = _client_id(client_id)
     body = _text(body, "body", config["CHAT_MAX_MESSAGE_CHARS"], required=True)
     external_id = f"{cs.visitor_id}:{client_id}"
-    seen = db.session.scalar(select(Interaction).where(Interaction.channel == "chat",
-                                                       Interaction.external_id == external_id))
-    if seen is not None:
-        return seen  # a retry of a message we already have: same id, nothing new
     if cs.status == "ended":
-        raise Conflict("this chat has ended; start a new one", code="chat_ended")
-    _rate_limit(cs.visitor_id)
-    ticket, interaction = intake.receive(InboundMessage(
+        return _stored_or(external_id, Conflict("this chat has ended; start a new one", code="chat_ended"))
+    try:
+        _rate_limit(cs.visitor_id)
+    except Forbidden as exc:
+        return _stored_or(external_id, exc)  # a retry of a message we have is answered all the same
+    received = intake.record(InboundMessage(
         channel="chat", external_id=external_id, sender=cs.visitor_id, sender_kind="chat_visitor",
         text=body, thread_hints=ThreadHints(session=cs.token),
         meta={"chat": {"session": cs.token, "client_id": client_id}}))
-    if ticket.id != cs.ticket_id:  # the old ticket was closed: the conversation goes on in a follow-up
-        with db.write() as session:
-            session.execute(update(ChatSession).where(ChatSession.id == cs.id).values(ticket_id=ticket.id))
-        cs.ticket_id = ticket.id
-    return interaction
+    if not received.duplicate and received.ticket_id != cs.ticket_id:
+        # The old ticket was closed: the conversation goes on in a follow-up.
+        with write_connection(db.session()) as raw:
+            _MOVE_TO_TICKET.execute(raw, {"id": cs.id, "ticket_id": received.ticket_id})
+    return received
 
 
-def visitor_read(cs: ChatSession, last_id) -> int | None:
+def _stored_or(external_id: str, refusal: Exception) -> intake.Received:
+    """The message stored before under this external id; when there is none, ``refusal`` is raised."""
+    seen = intake.stored("chat", external_id)
+    if seen is None:
+        raise refusal
+    return seen
+
+
+def visitor_read(cs: ChatSession | ChatRow, last_id) -> int | None:
     return mark_read(cs, "visitor", last_id)
 
 
-def visitor_typing(cs: ChatSession, typing: bool, preview=None) -> dict:
+def visitor_typing(cs: ChatSession | ChatRow, typing: bool, preview=None) -> dict:
     preview = preview[:200] if isinstance(preview, str) and typing else ""
     return {"chat_id": cs.id, "ticket_id": cs.ticket_id, "typing": bool(typing), "preview": preview}
 
 
-def end_by_visitor(cs: ChatSession, *, transcript: bool = False) -> ChatSession:
+def end_by_visitor(cs: ChatSession | ChatRow, *, transcript: bool = False) -> ChatSession:
     cs = _end(cs.id, by="visitor")
     if transcript:
         send_transcript(cs.id)

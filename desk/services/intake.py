@@ -26,7 +26,7 @@ from desk.errors import Invalid
 from desk.extensions import db
 from desk.models import CHANNELS, Attachment, Customer, Interaction, Ticket, utcnow
 from desk.services import attachments, identity, numbering, routing, rows, threading
-from desk.services.prepared import Prepared, Raw
+from desk.services.prepared import Prepared, Raw, read_connection
 from desk.services.sanitize import clean_html, html_to_text
 
 log = logging.getLogger(__name__)
@@ -85,17 +85,38 @@ class Received:
 
 def receive(msg: InboundMessage) -> tuple[Ticket, Interaction]:
     """Record an inbound message; idempotent on (channel, external_id)."""
+    received = record(msg)
+    return objects(db.session(), received)
+
+
+def record(msg: InboundMessage) -> Received:
+    """``receive`` without the ORM objects: the light ``Received`` (``duplicate`` when the message
+    was stored before), for callers that only need ids, such as the live chat."""
     kind, sender = validate(msg)
     session = db.session()
     for attempt in range(3):
         try:
-            received = db.retrying(_receive, session, msg, kind, sender)
-            break
+            return db.retrying(_receive, session, msg, kind, sender)
         except IntegrityError:
             # Someone committed the same message or the same new identity first; look again.
             if attempt == 2:
                 raise
-    return objects(session, received)
+    raise AssertionError("unreachable")
+
+
+def stored(channel: str, external_id: str) -> Received | None:
+    """The message stored before under (channel, external_id), as ``receive`` hands back a
+    duplicate; None when there is none. Reads only (what is committed now)."""
+    with read_connection() as conn:
+        return _stored(conn, channel, external_id)
+
+
+def _stored(conn: Raw, channel: str, external_id: str) -> Received | None:
+    seen = rows.existing_interaction(conn, channel, external_id)
+    if seen is None:
+        return None
+    return Received(seen["ticket_id"], seen["id"], _TICKET.mapping(conn, {"id": seen["ticket_id"]}), seen,
+                    duplicate=True)
 
 
 def receive_many(messages: Sequence[InboundMessage]) -> list[Received]:
@@ -133,10 +154,9 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
     """The whole inbound write, inside the caller's write transaction. The events it causes are
     appended to ``events`` as (name, payload); the caller dispatches them after the commit."""
     if msg.external_id is not None:
-        seen = rows.existing_interaction(conn, msg.channel, msg.external_id)
+        seen = _stored(conn, msg.channel, msg.external_id)
         if seen is not None:  # stored before: hand back what was stored, change nothing
-            return Received(seen["ticket_id"], seen["id"], _TICKET.mapping(conn, {"id": seen["ticket_id"]}), seen,
-                            duplicate=True)
+            return seen
 
     now = utcnow()
     customer = identity.resolve_ref(conn, kind, sender, name=msg.sender_name, now=now)
