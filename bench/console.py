@@ -325,8 +325,11 @@ def copy_to_postgresql(sqlite_path: Path, pg_url: str) -> int:
                 if "id" in columns:
                     cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                 f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))")
-            cur.execute("ANALYZE")
     src.close()
+    # What autovacuum does to a database in use: statistics, and the visibility map, without which
+    # every index-only scan (the reports' counts) reads the table pages too.
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
     return total
 
 

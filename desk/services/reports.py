@@ -132,35 +132,32 @@ def _scope(stmt, filters: Filters):
 
 
 class _Hours:
-    """Tickets bucketed by the hour of the desk's zone. PostgreSQL converts each timestamp itself.
-    On SQLite the database groups by the UTC hour's text (a prefix of the stored timestamp: no
-    per-row date arithmetic) and Python converts each distinct bucket, DST included; for a zone
-    whose offset is not a whole number of hours the buckets are UTC minutes instead."""
+    """Tickets bucketed by the hour of the desk's zone. The database groups by the UTC hour (on
+    SQLite a prefix of the stored timestamp's text, on PostgreSQL ``date_trunc`` in UTC: no time
+    zone arithmetic or formatting per row) and Python converts each distinct bucket to the local
+    day and hour, daylight saving included. For a zone whose offset is not a whole number of hours
+    in the period the buckets are UTC minutes instead."""
 
     def __init__(self, tz: ZoneInfo, lo: datetime, hi: datetime) -> None:
         self.tz = tz
-        self.postgresql = db.engine.dialect.name == "postgresql"
         whole = all((lo + timedelta(days=d)).astimezone(tz).utcoffset() % timedelta(hours=1) == timedelta(0)
                     for d in range((hi - lo).days + 1))
-        self.width = 13 if whole else 16
-        self._seen: dict[str, tuple[date, int]] = {}
+        self.unit = "hour" if whole else "minute"
+        self._seen: dict = {}
 
     def of(self, column):
-        if self.postgresql:
-            return func.to_char(func.timezone(self.tz.key, column), "YYYY-MM-DD HH24")
-        return func.substr(column, 1, self.width)
+        if db.engine.dialect.name == "postgresql":
+            return func.date_trunc(self.unit, func.timezone("UTC", column))
+        return func.substr(column, 1, 13 if self.unit == "hour" else 16)
 
-    def local(self, text: str) -> tuple[date, int]:
+    def local(self, bucket) -> tuple[date, int]:
         """(local day, local hour) of a bucket the database returned."""
-        seen = self._seen.get(text)
+        seen = self._seen.get(bucket)
         if seen is None:
-            if self.postgresql:
-                seen = date.fromisoformat(text[:10]), int(text[11:13])
-            else:
-                at = datetime.fromisoformat(text + (":00" if self.width == 13 else "")).replace(tzinfo=UTC)
-                at = at.astimezone(self.tz)
-                seen = at.date(), at.hour
-            self._seen[text] = seen
+            at = bucket if isinstance(bucket, datetime) else datetime.fromisoformat(
+                bucket + (":00" if self.unit == "hour" else ""))
+            at = at.replace(tzinfo=UTC).astimezone(self.tz)
+            seen = self._seen[bucket] = at.date(), at.hour
         return seen
 
 
