@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -130,12 +131,30 @@ class MailProcessor:
     def run_forever(self, poll: float = 0.1) -> None:
         while not self.stopping.is_set():
             try:
+                if defer(*self.reader.arrivals(), time.time()):
+                    self.stopping.wait(poll)
+                    continue
                 done = self.run_once()
             except Exception:
                 log.exception("mail processing pass failed; trying again shortly")
                 done = 0
             if not done:
                 self.stopping.wait(poll)
+
+
+# While mail is streaming in, the SMTP server gets the machine: it must answer every sender
+# promptly (a slow 250 makes senders time out and retry), while turning stored mail into tickets
+# can lag a little. The drain waits for a pause in arrivals, but never lets a message wait longer
+# than BURST_MAX_WAIT seconds: under a steady stream it drains anyway.
+BURST_QUIET = 0.25  # seconds without a new arrival that end a burst
+BURST_MAX_WAIT = 5.0
+
+
+def defer(newest: float | None, oldest_waiting: float | None, now: float) -> bool:
+    """Should the drain wait (a burst is arriving and nothing has waited too long)?"""
+    if newest is None or oldest_waiting is None:
+        return False
+    return now - newest < BURST_QUIET and now - oldest_waiting < BURST_MAX_WAIT
 
 
 @dataclass

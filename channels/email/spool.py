@@ -143,6 +143,14 @@ class SpoolReader:
         return [SpooledMail(r[0], r[1], r[2], r[3].split("\n") if r[3] else [], r[4], r[5], bytes(r[6]), r[7])
                 for r in rows]
 
+    def arrivals(self) -> tuple[float | None, float | None]:
+        """When the newest message arrived, and when the oldest one still waiting did (epoch
+        seconds; None for none): two index reads, no message data."""
+        newest = self.conn.execute("SELECT received_at FROM spool ORDER BY id DESC LIMIT 1").fetchone()
+        waiting = self.conn.execute(
+            "SELECT received_at FROM spool WHERE status = 'stored' ORDER BY id LIMIT 1").fetchone()
+        return (newest[0] if newest else None), (waiting[0] if waiting else None)
+
     def get(self, spool_id: int) -> SpooledMail | None:
         r = self.conn.execute(
             "SELECT id, received_at, mail_from, rcpt_to, peer, sha256, data, attempts FROM spool WHERE id = ?",

@@ -75,3 +75,43 @@ def test_a_sender_intake_rejects_is_quarantined_and_the_rest_of_the_batch_goes_t
     assert count(Interaction) == 2
     assert reader.counts() == {"processed": 2, "quarantined": 1}
     assert db.session.scalar(select(MailQuarantine.reason)) == "intake_error"  # intake refused its sender
+
+
+def test_the_drain_waits_for_a_pause_in_arrivals_but_never_too_long():
+    from channels.email.processor import BURST_MAX_WAIT, BURST_QUIET, defer
+
+    now = 1_000_000.0
+    assert not defer(None, None, now)  # an empty spool
+    assert not defer(now - 60, None, now)  # nothing waiting
+    assert defer(now - 0.01, now - 1, now)  # mail streaming in: the SMTP server goes first
+    assert not defer(now - BURST_QUIET - 0.01, now - 1, now)  # a pause: drain
+    assert not defer(now - 0.01, now - BURST_MAX_WAIT - 0.01, now)  # a steady stream: drain anyway
+
+
+def test_the_worker_drains_a_burst_once_it_pauses(mail_app, tmp_path):
+    """Mail stored during a burst is processed after it, by the worker loop as it runs in production."""
+    import threading
+    import time
+
+    spool = tmp_path / "spool.db"
+    writer = SpoolWriter(spool)
+    for n in range(5):
+        writer.store(build_mail(sender=f"p{n}@example.kr", message_id=f"<burst{n}@example.kr>",
+                                subject=f"문의 {n}"), f"p{n}@example.kr", ["support@desk.test"])
+    writer.close()
+    reader = SpoolReader(spool)
+    newest, oldest_waiting = reader.arrivals()
+    assert newest >= oldest_waiting > time.time() - 60
+    worker = MailProcessor(mail_app, reader)
+    thread = threading.Thread(target=worker.run_forever, kwargs={"poll": 0.02}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while reader.counts().get("stored") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stopping.set()
+        thread.join(10)
+    db.session.remove()
+    assert reader.counts() == {"processed": 5}
+    assert count(Interaction, Interaction.direction == "inbound") == 5
