@@ -235,16 +235,30 @@ def pg_reachable(url: str = PG_ADMIN_URL) -> str | None:
         return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ''}"
 
 
+def pg_database_exists(name: str, admin_url: str = PG_ADMIN_URL) -> bool:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect() as conn:
+            return conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is not None
+    finally:
+        admin.dispose()
+
+
 @contextmanager
-def pg_database(name: str, admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
-    """Create a scratch database, yield its URL, drop it afterwards."""
+def pg_database(name: str, admin_url: str = PG_ADMIN_URL, *, keep: bool = False,
+                reuse: bool = False) -> Iterator[str]:
+    """Create a scratch database (``reuse``: take the existing one as it is), yield its URL, and
+    drop it afterwards unless ``keep``."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not reuse:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield admin_url.rsplit("/", 1)[0] + "/" + name
     finally:
         from desk.extensions import db
@@ -252,8 +266,9 @@ def pg_database(name: str, admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
         db.session.remove()
         if db.engine is not None and db.engine.url.database == name:
             db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

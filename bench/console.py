@@ -39,6 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL run")
     p.add_argument("--pg-tickets", type=int, default=200_000,
                    help="tickets for the PostgreSQL run (1000000: a copy of the SQLite database, ~10 min more)")
+    p.add_argument("--pg-keep", action="store_true",
+                   help="keep the PostgreSQL copy afterwards, and with --reuse measure on the kept copy again")
     args = p.parse_args(argv)
     args.tickets = args.tickets or (50_000 if args.quick else 1_000_000)
     args.requests = args.requests or (60 if args.quick else 300)
@@ -277,14 +279,19 @@ def run_postgresql(args) -> list[dict]:
                                   "dir": args.dir if same else args.dir.with_name(args.dir.name + f"_{args.pg_tickets}")})
     sqlite_url, meta = prepare(small)
     rows = []
-    with common.pg_database("desk_bench_console") as pg_url:
-        from desk import migrate
+    name = f"desk_bench_console_{small.tickets}"
+    kept = args.pg_keep and args.reuse and common.pg_database_exists(name)
+    with common.pg_database(name, keep=args.pg_keep, reuse=kept) as pg_url:
+        if kept:
+            print(f"\nreusing the kept PostgreSQL copy {name}")
+        else:
+            from desk import migrate
 
-        migrate.upgrade(pg_url)
-        t0 = time.perf_counter()
-        copied = copy_to_postgresql(Path(sqlite_url.removeprefix("sqlite:///")), pg_url)
-        print(f"\ncopied {copied:,} rows to PostgreSQL in {time.perf_counter() - t0:.0f} s")
-        fold_tally(pg_url, small.dir / "pg-instance")
+            migrate.upgrade(pg_url)
+            t0 = time.perf_counter()
+            copied = copy_to_postgresql(Path(sqlite_url.removeprefix("sqlite:///")), pg_url)
+            print(f"\ncopied {copied:,} rows to PostgreSQL in {time.perf_counter() - t0:.0f} s")
+            fold_tally(pg_url, small.dir / "pg-instance")
         app = common.make_app(pg_url, small.dir / "pg-instance")
         with app.app_context():
             numbers = ticket_numbers(pg_url, [meta["queue_ids"][q] for q in seeding.AGENT_QUEUES])

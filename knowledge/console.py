@@ -7,8 +7,6 @@ import re
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -18,6 +16,8 @@ from wtforms.widgets import HiddenInput
 
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
+from desk.i18n import lazy_gettext as _l
 from desk.models import ARTICLE_STATUSES, Csat, Interaction, KbArticle, utcnow
 from desk.services import access
 from knowledge import articles, render, service

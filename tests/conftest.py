@@ -102,7 +102,7 @@ def app(config):
         # The test keeps one app context open, so ``flask.g`` would outlive each test-client
         # request; forget what extensions cache there (signed-in user, locale, CSRF token), as a
         # real server does between requests.
-        for name in ("_login_user", "_flask_babel", "csrf_token"):
+        for name in ("_login_user", "_flask_babel", "_desk_here", "csrf_token"):
             g.pop(name, None)
 
     with application.app_context():

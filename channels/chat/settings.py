@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from channels.chat import hours
 from channels.chat.strings import topic_list
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Agent, utcnow
 from desk.services import channel_settings
 from desk.services.channel_settings import EnvSetting

@@ -1,8 +1,8 @@
 """Every text the widget and the chat desk show, through Flask-Babel (Korean and English)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import pgettext
+from desk.i18n import gettext as _
+from desk.i18n import pgettext
 
 
 def widget_strings() -> dict[str, str]:

@@ -4,12 +4,12 @@ and in quarantine, and the ``DESK_*`` variables behind it."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from channels.email.addresses import support_address
 from desk import heartbeat
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import MailQuarantine, Queue
 from desk.services import channel_settings
 from desk.services.channel_settings import EnvSetting

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from channels.email import quarantine
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import MailQuarantine
 from desk.services.tickets import decode_cursor, encode_cursor
 

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from channels.twilio import client as twilio_client
 from channels.twilio import voice
 from channels.twilio.phone import business_open, opening_hours
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import utcnow
 from desk.services import channel_settings
 from desk.services.channel_settings import EnvSetting

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from desk.console.helpers import error_message
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import (PRIORITIES, ROLES, STATUSES, Agent, AgentSettings, AuditLog, BusinessCalendar, Macro,
                          Queue, QueueSettings, SlaPolicy)
 from desk.models.routing import ROUTING_MODES

@@ -7,7 +7,6 @@ acknowledged) and shows the rest, which comes from the environment, read-only. A
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from channels.base import settings_sections
 from desk.console.admin import CsrfForm, _admin, _done, _failed, _id, _posted, bp
 from desk.errors import DeskError, Invalid
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Queue
 from desk.services import channel_settings
 

@@ -1,8 +1,6 @@
 """Console forms (Flask-WTF: every one carries a CSRF token)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
                      TextAreaField)
@@ -10,6 +8,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
 from desk.console.helpers import channel_labels, priority_labels, status_labels
+from desk.i18n import gettext as _
+from desk.i18n import lazy_gettext as _l
 from desk.models import PRIORITIES, STATUSES, Agent, Queue, Ticket
 from desk.services.replies import MAX_BODY, REPLY_CHANNELS
 

@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from markupsafe import Markup, escape
-from babel.dates import format_skeleton
-from flask import current_app, g, request, url_for
-from flask_babel import (format_date, format_datetime, format_decimal, format_timedelta, get_locale,
-                         get_timezone)
-from flask_babel import gettext as _
+from babel.dates import format_timedelta, match_skeleton, parse_pattern
+from flask import current_app, request, url_for
+from flask_babel import format_decimal
 
 from desk.console import bp
 from desk.console.icons import icon
+from desk.i18n import gettext as _
+from desk.i18n import here
 from desk.models import utcnow
 
 
@@ -36,28 +36,28 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     return target
 
 
-# -- labels (functions: they must be translated per request) -----------------------------------
+# -- labels (translated once per request: a queue page asks for a few hundred) -----------------
 
-def status_labels() -> dict[str, str]:
+def _status_labels() -> dict[str, str]:
     return {"new": _("New"), "open": _("Open"), "pending": _("Pending"), "solved": _("Solved"),
             "closed": _("Closed")}
 
 
-def priority_labels() -> dict[str, str]:
+def _priority_labels() -> dict[str, str]:
     return {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
 
 
-def channel_labels() -> dict[str, str]:
+def _channel_labels() -> dict[str, str]:
     return {"email": _("Email"), "chat": _("Chat"), "sms": _("SMS"), "voice": _("Phone call"),
             "callback": _("Callback"), "web": _("Web form"), "note": _("Note"), "campaign": _("Campaign")}
 
 
-def delivery_labels() -> dict[str, str]:
+def _delivery_labels() -> dict[str, str]:
     return {"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "delivered": _("Delivered"),
             "failed": _("Failed"), "recorded": _("Recorded, not sent")}
 
 
-def threading_labels() -> dict[str, str]:
+def _threading_labels() -> dict[str, str]:
     """Why an inbound message joined the ticket it is on (``interaction.meta['threading']['reason']``)."""
     return {
         "new_ticket": _("New ticket"),
@@ -70,42 +70,84 @@ def threading_labels() -> dict[str, str]:
     }
 
 
-def identity_labels() -> dict[str, str]:
+def _identity_labels() -> dict[str, str]:
     return {"email": _("Email"), "phone": _("Phone"), "chat_visitor": _("Chat visitor")}
 
 
-_LABELS = {"status": status_labels, "priority": priority_labels, "channel": channel_labels,
-           "delivery": delivery_labels, "threading": threading_labels, "identity": identity_labels}
+_LABELS = {"status": _status_labels, "priority": _priority_labels, "channel": _channel_labels,
+           "delivery": _delivery_labels, "threading": _threading_labels, "identity": _identity_labels}
+
+
+def labels(kind: str) -> dict[str, str]:
+    """One label table in the current language (shared within the request: do not change it)."""
+    h = here()
+    if h is None:
+        return _LABELS[kind]()
+    table = h.memo.get(kind)
+    if table is None:
+        table = h.memo[kind] = _LABELS[kind]()
+    return table
+
+
+def status_labels() -> dict[str, str]:
+    return labels("status")
+
+
+def priority_labels() -> dict[str, str]:
+    return labels("priority")
+
+
+def channel_labels() -> dict[str, str]:
+    return labels("channel")
+
+
+def delivery_labels() -> dict[str, str]:
+    return labels("delivery")
+
+
+def threading_labels() -> dict[str, str]:
+    return labels("threading")
+
+
+def identity_labels() -> dict[str, str]:
+    return labels("identity")
 
 
 def label(kind: str, value: str | None) -> str:
     if value is None:
         return ""
-    # Translated once per request and language (a queue page asks for a few hundred labels).
-    tables = g.setdefault("desk_labels", {})
-    key = (kind, str(get_locale()))
-    table = tables.get(key)
-    if table is None:
-        table = tables[key] = _LABELS[kind]()
-    return table.get(value, value.replace("_", " "))
+    return labels(kind).get(value, value.replace("_", " "))
 
 
 # -- dates ------------------------------------------------------------------------------------
+# Babel's format functions look the locale's patterns up and parse them on every call; these
+# keep the parsed patterns for the request (``here().memo``) and give the same text.
 
-def _local(value: datetime) -> datetime:
-    return value.astimezone(get_timezone())
+def _pattern(h, skeleton: str):
+    key = ("skeleton", skeleton)
+    pattern = h.memo.get(key)
+    if pattern is None:
+        skeletons = h.locale.datetime_skeletons
+        chosen = skeleton if skeleton in skeletons else (match_skeleton(skeleton, skeletons) or skeleton)
+        pattern = h.memo[key] = parse_pattern(skeletons[chosen])
+    return pattern
+
+
+def _this_year(h) -> int:
+    year = h.memo.get("year")
+    if year is None:
+        year = h.memo["year"] = utcnow().astimezone(h.zone).year
+    return year
 
 
 def when(value: datetime | None) -> str:
     """A short absolute time in the agent's zone: ``11월 29일 오후 8:08`` / ``Nov 29, 8:08 PM``."""
     if value is None:
         return ""
-    locale = get_locale()
-    tz = get_timezone()
-    now = utcnow()
-    day = format_skeleton("MMMd" if _local(value).year == _local(now).year else "yMMMd", value,
-                          tzinfo=tz, locale=locale)
-    time = format_skeleton("hm", value, tzinfo=tz, locale=locale)
+    h = here()
+    local = value.astimezone(h.zone)
+    day = _pattern(h, "MMMd" if local.year == _this_year(h) else "yMMMd").apply(local, h.locale)
+    time = _pattern(h, "hm").apply(local, h.locale)
     return _("%(date)s, %(time)s", date=day, time=time)
 
 
@@ -113,7 +155,8 @@ def day(value: datetime | None) -> str:
     """A date in the agent's zone: ``2026년 11월 30일`` / ``Nov 30, 2026``."""
     if value is None:
         return ""
-    return format_skeleton("yMMMd", value, tzinfo=get_timezone(), locale=get_locale())
+    h = here()
+    return _pattern(h, "yMMMd").apply(value.astimezone(h.zone), h.locale)
 
 
 def reltime(value: datetime | None) -> str:
@@ -123,15 +166,25 @@ def reltime(value: datetime | None) -> str:
     delta = utcnow() - value
     if delta < timedelta(minutes=1):
         return _("just now")
+    h = here()
     if delta < timedelta(days=7):
-        return format_timedelta(-delta, add_direction=True, threshold=0.9)
-    if _local(value).year == _local(utcnow()).year:
-        return format_skeleton("MMMd", value, tzinfo=get_timezone(), locale=get_locale())
-    return format_date(value, "medium")
+        return format_timedelta(-delta, add_direction=True, threshold=0.9, locale=h.locale)
+    local = value.astimezone(h.zone)
+    if local.year == _this_year(h):
+        return _pattern(h, "MMMd").apply(local, h.locale)
+    return h.locale.date_formats["medium"].apply(local.date(), h.locale)
 
 
 def full_time(value: datetime | None) -> str:
-    return format_datetime(value, "medium") if value else ""
+    """Date and time, medium length: ``2026. 11. 30. 오후 8:08:15`` / ``Nov 30, 2026, 8:08:15 PM``."""
+    if not value:
+        return ""
+    h = here()
+    local = value.astimezone(h.zone)
+    locale = h.locale
+    combined = locale.datetime_formats["medium"].replace("'", "")
+    return combined.replace("{0}", locale.time_formats["medium"].apply(local, locale)) \
+        .replace("{1}", locale.date_formats["medium"].apply(local.date(), locale))
 
 
 def iso(value: datetime | None) -> str:
@@ -224,19 +277,16 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-@bp.app_context_processor
-def _console_context():
-    return {
-        "icon": icon,
-        "label": label,
-        "status_labels": status_labels,
-        "priority_labels": priority_labels,
-        "channel_labels": channel_labels,
-        "static_url": static_url,
-        "url_with": url_with,
-        "initials": initials,
-        "avatar_tone": avatar_tone,
-    }
+@bp.record_once
+def _template_globals(state) -> None:
+    # Globals rather than a context processor: every template sees them without a per-render
+    # dict, and macro files that need nothing else (``console/_macros.html``) are imported
+    # without context, which Jinja does once per process instead of at every include.
+    state.app.jinja_env.globals.update(
+        icon=icon, label=label, status_labels=status_labels, priority_labels=priority_labels,
+        channel_labels=channel_labels, static_url=static_url, url_with=url_with, initials=initials,
+        avatar_tone=avatar_tone,
+    )
 
 
 @bp.app_template_filter("when")

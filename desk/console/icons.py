@@ -5,6 +5,8 @@ decorative (``aria-hidden``); the text next to it carries the meaning.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 _PHONE = ("<path d=\"M22 16.92v3a2 2 0 0 1-2.18 2 19.79 19.79 0 0 1-8.63-3.07 19.5 19.5 0 0 1-6-6 "
@@ -78,6 +80,7 @@ PATHS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=512)
 def icon(name: str, cls: str = "") -> Markup:
     """``<svg>`` markup for a named icon; unknown names draw a small dot."""
     body = PATHS.get(name, "<circle cx=\"12\" cy=\"12\" r=\"3\"/>")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload, load_only
 
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Agent, Customer, Interaction, Queue, Ticket
+from desk.models import OPEN_STATUSES, Agent, Customer, Interaction, Queue, Ticket, agent_queue
 from desk.services import MAX_ID, access, customers
 
 TIMELINE_PAGE = 50
@@ -22,15 +22,15 @@ def visible_queues(agent: Agent) -> list[Queue]:
 
 
 def assignable_agents(agent: Agent, ticket: Ticket | None = None) -> list[Agent]:
-    """Supervisors may assign anyone; agents, the people working the ticket's queue."""
-    stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id).options(
-        selectinload(Agent.queues))
-    people = list(db.session.scalars(stmt))
+    """Supervisors may assign anyone; agents, the people working the ticket's queue (and
+    themselves). Active agents only."""
+    stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id)
     if agent.has_role("supervisor"):
-        return people
+        return list(db.session.scalars(stmt))
     if ticket is None or ticket.queue_id is None:
         return [agent]
-    return [p for p in people if ticket.queue_id in {q.id for q in p.queues} or p.id == agent.id]
+    in_queue = select(agent_queue.c.agent_id).where(agent_queue.c.queue_id == ticket.queue_id)
+    return list(db.session.scalars(stmt.where(or_(Agent.id == agent.id, Agent.id.in_(in_queue)))))
 
 
 def nav_counts(agent: Agent) -> dict:
@@ -110,11 +110,12 @@ class TimelinePage:
 def timeline_page(customer: Customer, agent: Agent, *, cursor: str | None = None,
                   limit: int = TIMELINE_PAGE, oldest_first: bool = False) -> TimelinePage:
     """A page of the customer's cross-channel timeline (scoped to the agent), with the tickets
-    its entries belong to loaded in one query."""
+    its entries belong to loaded in one query (number and subject: what an entry shows)."""
     entries, next_cursor = customers.timeline(db.session, customer, agent, cursor=cursor, limit=limit)
     ticket_ids = {entry.ticket_id for entry in entries}
-    tickets = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))} \
-        if ticket_ids else {}
+    tickets = {t.id: t for t in db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ticket_ids))
+        .options(load_only(Ticket.number, Ticket.subject), lazyload("*")))} if ticket_ids else {}
     if oldest_first:
         entries = list(reversed(entries))
     return TimelinePage(entries, next_cursor, tickets)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from desk.console.helpers import channel_labels, error_message
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import CHANNELS, Agent, Queue, utcnow
 from desk.services import charts, floor, reports
 

@@ -3,7 +3,6 @@ tickets, and split a customer's message off into a ticket of its own."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from desk.console import queries
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Ticket
 from desk.services import MAX_ID, access, ticket_links
 

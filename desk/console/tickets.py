@@ -3,7 +3,6 @@ and the timeline fragments the page loads live."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from desk.console import bp, queries, workspace
@@ -11,6 +10,7 @@ from desk.console.forms import reply_form, ticket_form
 from desk.console.helpers import channel_labels, error_message
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Interaction
 from desk.services import MAX_ID, access, customers, replies, tickets
 

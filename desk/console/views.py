@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from desk.console import bp, queries
@@ -10,6 +9,7 @@ from desk.console.forms import LoginForm, LogoutForm
 from desk.console.helpers import error_message, safe_next
 from desk.errors import DeskError
 from desk.extensions import db, limiter
+from desk.i18n import gettext as _
 from desk.models import CHANNELS, OPEN_STATUSES, STATUSES
 from desk.services import auth, tickets
 

@@ -3,7 +3,6 @@ views, the SLA panel, @mentions in notes."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from desk.console import queries
 from desk.console.helpers import error_message
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Macro, SavedView, TicketSla, utcnow
 from desk.services import MAX_ID, macros, notifications, sla, tickets
 

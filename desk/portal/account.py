@@ -6,10 +6,10 @@ import functools
 import uuid
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
 from desk.errors import DeskError, Invalid
 from desk.extensions import db, limiter
+from desk.i18n import gettext as _
 from desk.models import Ticket
 from desk.portal import bp, csat, customers
 from desk.portal.forms import ConfirmForm, CsatForm, PortalReplyForm, SignInForm

@@ -1,11 +1,12 @@
 """Public forms (Flask-WTF: each carries a CSRF token)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from desk.i18n import lazy_gettext as _l
 
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask import (abort, current_app, flash, redirect, render_template, request, session, url_for)
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from channels.base import InboundAttachment, InboundMessage
 from desk.errors import DeskError, Invalid
 from desk.extensions import db, limiter
+from desk.i18n import gettext as _
 from desk.models import KbArticle
 from desk.portal import bp
 from desk.portal.forms import MAX_FILE_BYTES, MAX_FILES, ContactForm, FeedbackForm

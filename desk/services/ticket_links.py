@@ -9,13 +9,13 @@ from contextlib import nullcontext
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import LINK_MIRROR, Agent, AuditLog, Interaction, Ticket, TicketLink, utcnow
 from desk.models.chat import ChatSession
 from desk.schemas import interaction_dict, ticket_dict

@@ -151,7 +151,9 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
         ], limit + 1)
     elif branches is not None:
         stmt = stmt.where(or_(*branches))
-    stmt = stmt.options(*LIST_LOAD).order_by(Ticket.id.desc()).limit(limit + 1)
+    # One customer's tickets share their customer: read it once (usually already in the session).
+    load = (lazyload(Ticket.customer), *LIST_LOAD[1:]) if customer else LIST_LOAD
+    stmt = stmt.options(*load).order_by(Ticket.id.desc()).limit(limit + 1)
     rows = list(session.scalars(stmt))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor

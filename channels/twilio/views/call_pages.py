@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from channels.twilio.views.common import _agent, _back, _calling, _checked, bp, phone_error
 from desk.errors import DeskError
+from desk.i18n import gettext as _
 from desk.services import calls
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from channels.twilio.views.common import ActionForm, _agent, _calling, _checked, bp, phone_error
 from desk.console import queries
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import utcnow
 from desk.models.phone import CALLBACK_OUTCOMES
 from desk.services import callbacks, customers

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from channels.twilio.views.common import ActionForm, UploadForm, _agent, _checked, bp, phone_error
 from desk.errors import DeskError, Invalid
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Campaign, CampaignContact
 from desk.services import dialer
 

@@ -3,7 +3,6 @@ and what the templates get (the callbacks-due count, outcome and status labels, 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from desk.console.helpers import error_message, safe_next
 from desk.errors import DeskError
 from desk.extensions import db
+from desk.i18n import gettext as _
 from desk.models import Callback, Ticket, utcnow
 from desk.services import access, calls
 
