@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from html import unescape as html_unescape
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from markupsafe import Markup, escape
 from babel.dates import format_timedelta, match_skeleton, parse_pattern
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import format_decimal
 
 from desk.console import bp
@@ -230,6 +231,7 @@ def phone(value: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+@lru_cache(maxsize=4096)
 def initials(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
@@ -242,6 +244,7 @@ def initials(name: str | None) -> str:
     return name[:2]
 
 
+@lru_cache(maxsize=4096)
 def avatar_tone(key) -> int:
     """One of eight avatar colours, stable per customer or agent."""
     return int(hashlib.sha1(str(key).encode()).hexdigest()[:4], 16) % 8
@@ -266,6 +269,15 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def ticket_url(number: int) -> str:
+    """``url_for("console.ticket", number=…)``: the route is built once per request and the
+    number put in (a queue page links fifty tickets)."""
+    prefix = g.get("_desk_ticket_url")
+    if prefix is None:
+        prefix = g._desk_ticket_url = url_for("console.ticket", number=1)[:-1]
+    return f"{prefix}{int(number)}"
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters replaced (``None`` removes one)."""
     args = {k: v for k, v in request.args.items() if k != "cursor"}
@@ -281,11 +293,14 @@ def url_with(**changes) -> str:
 def _template_globals(state) -> None:
     # Globals rather than a context processor: every template sees them without a per-render
     # dict, and macro files that need nothing else (``console/_macros.html``) are imported
-    # without context, which Jinja does once per process instead of at every include.
+    # without context, which Jinja does once per process instead of at every include. The
+    # badges, avatars and timestamps are Python functions (``badges.py``).
+    from desk.console import badges
+
     state.app.jinja_env.globals.update(
         icon=icon, label=label, status_labels=status_labels, priority_labels=priority_labels,
-        channel_labels=channel_labels, static_url=static_url, url_with=url_with, initials=initials,
-        avatar_tone=avatar_tone,
+        channel_labels=channel_labels, static_url=static_url, url_with=url_with, ticket_url=ticket_url,
+        initials=initials, avatar_tone=avatar_tone, **badges.GLOBALS,
     )
 
 

@@ -124,5 +124,5 @@ def timeline_page(customer: Customer, agent: Agent, *, cursor: str | None = None
 def customer_tickets(customer: Customer, agent: Agent, limit: int = 50) -> list[Ticket]:
     from desk.services import tickets
 
-    rows, _ = tickets.list_tickets(db.session, agent, customer=customer.id, limit=limit)
+    rows, _ = tickets.list_tickets(db.session, agent, customer=customer.id, limit=limit, contacts=False)
     return rows

@@ -120,7 +120,7 @@ def index():
         rows, next_cursor = tickets.list_tickets(
             db.session, agent, status=STATUS_VIEWS[filters.status], queue=filters.queue or None,
             channel=filters.channel or None, assignee=filters.assignee or None, q=filters.q or None,
-            cursor=filters.cursor, limit=PAGE_SIZE)
+            cursor=filters.cursor, limit=PAGE_SIZE, contacts=False)
     except DeskError as exc:
         flash(error_message(exc), "error")
         rows, next_cursor = [], None

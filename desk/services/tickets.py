@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-
+from collections import defaultdict
 from itertools import product
 
-from sqlalchemy import exists, false, or_, select, union_all
+from sqlalchemy import exists, false, inspect, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
@@ -23,9 +24,10 @@ from desk.services import MAX_ID, access, identity
 MAX_LIMIT = 200
 
 # What a list row shows: the ticket with its customer, queue and assignee, only the columns their
-# references use, and not the assignees' own queues.
+# references use, and not the assignees' own queues. The customers' identities are read after
+# the rows (``_with_identities``), for every customer or only for those without a name.
 LIST_LOAD = (
-    joinedload(Ticket.customer).load_only(Customer.id, Customer.name),
+    joinedload(Ticket.customer).load_only(Customer.id, Customer.name).options(lazyload(Customer.identities)),
     joinedload(Ticket.queue).load_only(Queue.id, Queue.slug, Queue.name),
     joinedload(Ticket.assignee).load_only(Agent.id, Agent.name, Agent.email).options(lazyload(Agent.queues)),
 )
@@ -94,7 +96,10 @@ def find(session: Session, key: str | int) -> Ticket:
 
 
 def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, channel=None, assignee=None,
-                 customer=None, q=None, cursor=None, limit=50) -> tuple[list[Ticket], str | None]:
+                 customer=None, q=None, cursor=None, limit=50, contacts: bool = True) -> tuple[list[Ticket], str | None]:
+    """A page of tickets the viewer may see, newest first, and the cursor of the next page.
+    ``contacts``: every row's customer comes with its identities (the API shows their email and
+    phone); False reads them only for customers without a name, whose display name is one."""
     stmt = select(Ticket)
     statuses: list[str] = []
     if status:
@@ -156,7 +161,23 @@ def list_tickets(session: Session, viewer: Agent, *, status=None, queue=None, ch
     stmt = stmt.options(*load).order_by(Ticket.id.desc()).limit(limit + 1)
     rows = list(session.scalars(stmt))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    rows = rows[:limit]
+    _with_identities(session, [t.customer for t in rows], unnamed_only=not contacts)
+    return rows, next_cursor
+
+
+def _with_identities(session: Session, people: list[Customer], *, unnamed_only: bool) -> None:
+    """Load the identities of these customers (those without a name, with ``unnamed_only``) in
+    one query, as ``selectinload`` would."""
+    need = {c.id: c for c in people
+            if "identities" in inspect(c).unloaded and not (unnamed_only and c.name)}
+    if not need:
+        return
+    found: dict[int, list[Identity]] = defaultdict(list)
+    for ident in session.scalars(select(Identity).where(Identity.customer_id.in_(list(need))).order_by(Identity.id)):
+        found[ident.customer_id].append(ident)
+    for customer_id, person in need.items():
+        set_committed_value(person, "identities", found[customer_id])
 
 
 def _newest_of_each(stmt, parts: list[list], n: int):

@@ -144,6 +144,39 @@ def test_filters_narrow_the_report(app, make, staff):
     assert reports.build(reports.Filters(days[0], days[0]), "Asia/Seoul").total == 2
 
 
+def test_backlog_counts_tickets_from_before_and_after_the_period(app, make, staff):
+    """The backlog at the end of each day is every ticket created by then less those solved by
+    then, whichever side of the period they were created or solved on, with and without filters."""
+    rng = random.Random(5)
+    tickets = []  # (channel, assignee, created, solved)
+    for n in range(24):
+        channel = rng.choice(["email", "sms"])
+        created = at(1, 9) + timedelta(hours=rng.randint(0, 24 * 25))  # 1 to 26 November
+        solved = created + timedelta(hours=rng.randint(1, 24 * 6)) if rng.random() < 0.6 else None
+        assignee = staff["agent"].id if n % 3 else None
+        sender = f"b{n}@example.kr" if channel == "email" else f"010-3333-{1000 + n}"
+        t, _ = make.inbound(channel, sender, f"backlog {n}")
+        with db.write() as session:
+            session.execute(update(Ticket).where(Ticket.id == t.id).values(
+                created_at=created, solved_at=solved, status="solved" if solved else "open", assignee_id=assignee))
+        tickets.append((channel, assignee, created, solved))
+
+    def expected(days, keep):
+        out = []
+        for day in days:
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=SEOUL)
+            out.append(sum(1 for t in tickets if keep(t) and t[2] < end)
+                       - sum(1 for t in tickets if keep(t) and t[3] is not None and t[3] < end))
+        return out
+
+    start, end = date(2026, 11, 10), date(2026, 11, 16)
+    for filters, keep in ((reports.Filters(start, end), lambda t: True),
+                          (reports.Filters(start, end, channel="sms"), lambda t: t[0] == "sms"),
+                          (reports.Filters(start, end, agent_id=staff["agent"].id), lambda t: t[1] is not None)):
+        report = reports.build(filters, "Asia/Seoul")
+        assert [n for _, n in report.backlog] == expected(filters.days, keep)
+
+
 def test_report_page_with_charts(client, make, staff, sign_in):
     history(make, staff)
     sign_in("supervisor")
