@@ -43,6 +43,11 @@ def status_of(agent_id: int) -> str:
     return presence.status(agent_id) if presence is not None else "online"
 
 
+def statuses(agent_ids) -> dict[int, str]:
+    presence = current_app.extensions.get("desk_presence")
+    return presence.statuses(agent_ids) if presence is not None else dict.fromkeys(agent_ids, "online")
+
+
 def queue_settings(session: Session, queue_id: int) -> QueueSettings:
     found = session.get(QueueSettings, queue_id)
     return found if found is not None else QueueSettings(queue_id=queue_id, routing="manual", reassign_offline=True)
@@ -57,13 +62,14 @@ def capacities(session: Session, agent_ids) -> dict[int, int]:
     return {i: found.get(i, DEFAULT_CAPACITY) for i in ids}
 
 
-def loads(session: Session, agent_ids) -> dict[int, dict]:
-    """Per agent: load units, open tickets and live chats (new/open, assigned to them)."""
+def loads(session: Session, agent_ids, groups: list | None = None) -> dict[int, dict]:
+    """Per agent: load units, open tickets and live chats (new/open, assigned to them).
+    ``groups``: the tally's groups when the caller has read them already."""
     ids = set(agent_ids)
     result = {i: {"units": 0, "tickets": 0, "chats": 0} for i in ids}
     if not ids:
         return result
-    for group in tally.groups(session):
+    for group in groups if groups is not None else tally.groups(session):
         if group.assignee_id not in ids or group.status not in ACTIVE:
             continue
         entry = result[group.assignee_id]

@@ -11,13 +11,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from desk.extensions import db
 from desk.models import Agent, Queue, Ticket, TicketSla, utcnow
 from desk.services import assignment, tally
+from desk.services.prepared import Prepared, Raw
 
 ACTIVE = ("new", "open")
+_WAITING = (Ticket.status == bindparam("status"), Ticket.channel == bindparam("channel"), Ticket.assignee_id.is_(None))
+_OLDEST = Prepared(select(func.min(Ticket.created_at)).where(Ticket.queue_id == bindparam("queue_id"), *_WAITING))
+_OLDEST_OUTSIDE_QUEUES = Prepared(select(func.min(Ticket.created_at)).where(Ticket.queue_id.is_(None), *_WAITING))
 AT_RISK = timedelta(minutes=30)
 CACHE_SECONDS = 1.0  # shorter than the page's 1.5 s debounce: a re-read after an event is never older than it
 
@@ -100,7 +104,8 @@ def compute(now: datetime | None = None) -> Floor:
     now = now or utcnow()
     cells: dict[tuple[int | None, str], Cell] = defaultdict(Cell)
     waiting_groups = set()
-    for group in tally.groups(session):
+    groups = tally.groups(session)
+    for group in groups:
         if group.status not in ("new", "open", "pending"):
             continue
         c = cells[(group.queue_id, group.channel)]
@@ -111,14 +116,21 @@ def compute(now: datetime | None = None) -> Floor:
             waiting_groups.add((group.status, group.queue_id, group.channel))
         else:
             c.in_progress += group.n
-    # The oldest waiting ticket of each group: one seek each on (status, queue, channel, assignee, created).
-    for status, queue_id, channel in waiting_groups:
-        oldest = session.scalar(select(func.min(Ticket.created_at)).where(
-            Ticket.status == status, Ticket.queue_id.is_(None) if queue_id is None else Ticket.queue_id == queue_id,
-            Ticket.channel == channel, Ticket.assignee_id.is_(None)))
-        c = cells[(queue_id, channel)]
-        if oldest and (c.oldest_waiting is None or oldest < c.oldest_waiting):
-            c.oldest_waiting = oldest
+    # The oldest waiting ticket of each group: one seek each on (status, queue, channel, assignee,
+    # created), a few dozen of them, run as prepared statements on the session's connection.
+    raw = Raw(session.connection())
+    try:
+        for status, queue_id, channel in waiting_groups:
+            params = {"status": status, "channel": channel}
+            if queue_id is None:
+                oldest = _OLDEST_OUTSIDE_QUEUES.scalar(raw, params)
+            else:
+                oldest = _OLDEST.scalar(raw, {**params, "queue_id": queue_id})
+            c = cells[(queue_id, channel)]
+            if oldest and (c.oldest_waiting is None or oldest < c.oldest_waiting):
+                c.oldest_waiting = oldest
+    finally:
+        raw.close()
     risk = session.execute(
         select(TicketSla.queue_id, TicketSla.channel, func.count())
         .where(TicketSla.due_at > now, TicketSla.due_at <= now + AT_RISK)
@@ -143,16 +155,17 @@ def compute(now: datetime | None = None) -> Floor:
     if None in by_queue:
         queues.append((None, ""))
     channels = sorted(by_channel, key=lambda ch: (-(by_channel[ch].waiting + by_channel[ch].in_progress), ch))
-    return Floor(now, queues, channels, dict(cells), dict(by_queue), dict(by_channel), total, agent_rows())
+    return Floor(now, queues, channels, dict(cells), dict(by_queue), dict(by_channel), total, agent_rows(groups))
 
 
-def agent_rows() -> list[AgentRow]:
+def agent_rows(groups: list | None = None) -> list[AgentRow]:
     session = db.session
     agents = list(session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.name, Agent.id)))
     ids = [a.id for a in agents]
-    loads = assignment.loads(session, ids)
+    loads = assignment.loads(session, ids, groups)
     caps = assignment.capacities(session, ids)
-    out = [AgentRow(a.id, a.display_name, a.role, assignment.status_of(a.id), loads[a.id]["units"], caps[a.id],
+    presence = assignment.statuses(ids)
+    out = [AgentRow(a.id, a.display_name, a.role, presence[a.id], loads[a.id]["units"], caps[a.id],
                     loads[a.id]["tickets"], loads[a.id]["chats"]) for a in agents]
     order = {"online": 0, "away": 1, "offline": 2}
     return sorted(out, key=lambda r: (order.get(r.presence, 3), -r.units, r.name))

@@ -93,6 +93,15 @@ def status_of(session: Session, agent_id: int) -> str:
     return effective(session.get(AgentPresence, agent_id))
 
 
+def statuses_of(session: Session, agent_ids) -> dict[int, str]:
+    """``status_of`` for several agents in one query."""
+    ids = list(agent_ids)
+    rows = {r.agent_id: r for r in session.scalars(select(AgentPresence).where(AgentPresence.agent_id.in_(ids)))} \
+        if ids else {}
+    now = utcnow()
+    return {agent_id: effective(rows.get(agent_id), now) for agent_id in ids}
+
+
 def online_in_queue(session: Session, queue_id: int | None) -> list[int]:
     """Ids of the agents of ``queue_id`` who are online now (any queue when None)."""
     stmt = select(AgentPresence).join(Agent, Agent.id == AgentPresence.agent_id).where(
@@ -148,6 +157,9 @@ class Directory:
     def status(self, agent_id: int) -> str:
         return status_of(db.session, agent_id)
 
+    def statuses(self, agent_ids) -> dict[int, str]:
+        return statuses_of(db.session, agent_ids)
+
     def online_ids(self) -> set[int]:
         return set(online_in_queue(db.session, None))
 
@@ -156,4 +168,4 @@ class Directory:
 
 
 __all__ = ["Directory", "gone_offline", "offline_since", "CHOICES", "STALE_AFTER", "board", "connected", "counts", "disconnected", "effective", "heartbeat",
-           "online_in_queue", "set_status", "status_of"]
+           "online_in_queue", "set_status", "status_of", "statuses_of"]
