@@ -118,10 +118,14 @@ def _write(conn: Raw, events: list, ticket_id: int, actor: access.Actor, text: s
     if new_status and new_status != ticket["status"]:
         changes["status"] = [ticket["status"], new_status]
         ticket["status"] = new_status
+        # As tickets.update does: solved_at is set while a ticket is solved or closed, and only then.
         if new_status == "solved":
             ticket["solved_at"] = now
         elif new_status == "closed":
             ticket["closed_at"] = now
+            ticket["solved_at"] = ticket["solved_at"] or now
+        else:
+            ticket["solved_at"] = None
     ticket.update(updated_at=now, version=ticket["version"] + 1)
     _TOUCH_TICKET.execute(conn, {"tid": ticket["id"], "new_status": ticket["status"],
                                  "new_assignee_id": ticket["assignee_id"],

@@ -78,6 +78,23 @@ def test_a_note_neither_answers_nor_assigns_and_a_status_is_applied(staff, make,
     assert db.session.get(Ticket, ticket.id).closed_at is None
 
 
+def test_a_reply_that_reopens_or_closes_keeps_the_solved_time_true(staff, make, events):
+    """Reports read resolution times and the backlog from solved_at: a reply that reopens a solved
+    ticket clears it, one that closes a ticket that was never solved sets it (as ticket updates do)."""
+    ticket, _ = make.inbound("sms", "010-2222-4444", "문자 문의")
+    replies.send(ticket.id, actor=staff["agent"], body="처리했습니다", channel="sms", status="solved")
+    assert db.session.get(Ticket, ticket.id).solved_at is not None
+    events.clear()
+    reopened = replies.send(ticket.id, actor=staff["agent"], body="다시 확인하겠습니다", channel="sms", status="open")
+    shown_ticket, _ = check(events, reopened, {"status": ["solved", "open"]})
+    assert shown_ticket["solved_at"] is None
+    events.clear()
+    closed = replies.send(ticket.id, actor=staff["agent"], body="종료합니다", channel="sms", status="closed")
+    shown_ticket, shown = check(events, closed, {"status": ["open", "closed"]})
+    assert shown_ticket["solved_at"] == shown["created_at"]
+    assert db.session.get(Ticket, ticket.id).closed_at is not None
+
+
 def test_a_retry_with_the_same_external_id_returns_the_first_reply(staff, make, events):
     ticket, _ = make.inbound("email", "retry@example.com", "hello")
     first = replies.send(ticket.id, actor=staff["agent"], body="answer", channel="email", external_id="web:42")
