@@ -19,11 +19,13 @@ from desk.services import assignment, tally
 from desk.services.prepared import Prepared, Raw
 
 ACTIVE = ("new", "open")
+AT_RISK = timedelta(minutes=30)
+CACHE_SECONDS = 1.0  # shorter than the page's 1.5 s debounce: a re-read after an event is never older than it
+
+# The oldest waiting ticket of one (status, queue, channel) group, unassigned.
 _WAITING = (Ticket.status == bindparam("status"), Ticket.channel == bindparam("channel"), Ticket.assignee_id.is_(None))
 _OLDEST = Prepared(select(func.min(Ticket.created_at)).where(Ticket.queue_id == bindparam("queue_id"), *_WAITING))
 _OLDEST_OUTSIDE_QUEUES = Prepared(select(func.min(Ticket.created_at)).where(Ticket.queue_id.is_(None), *_WAITING))
-AT_RISK = timedelta(minutes=30)
-CACHE_SECONDS = 1.0  # shorter than the page's 1.5 s debounce: a re-read after an event is never older than it
 
 
 @dataclass
