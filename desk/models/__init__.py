@@ -18,12 +18,13 @@ from .ticket import (
     Attachment,
     Interaction,
     Ticket,
+    status_times,
 )
 
 __all__ = [
     "Agent", "ApiToken", "Attachment", "AuditLog", "Base", "CHANNELS", "Counter", "Customer",
     "DELIVERY_STATUSES", "DIRECTIONS", "Heartbeat", "IDENTITY_KINDS", "Identity", "Interaction", "MailQuarantine", "OPEN_STATUSES",
-    "OutboxItem", "PRIORITIES", "QUARANTINE_REASONS", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "utcnow",
+    "OutboxItem", "PRIORITIES", "QUARANTINE_REASONS", "Queue", "ROLES", "STATUSES", "Ticket", "agent_queue", "status_times", "utcnow",
 ]
 from .console import *  # noqa: E402,F401,F403  (SLA, routing and workspace tables)
 from .ticket_link import LINK_KINDS, LINK_MIRROR, TicketLink  # noqa: E402,F401  (merged, split and related tickets)

@@ -14,6 +14,19 @@ STATUSES = ("new", "open", "pending", "solved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("email", "chat", "sms", "voice", "callback", "web", "note", "campaign")
+
+
+def status_times(old: str, new: str, solved_at, closed_at, now) -> tuple:
+    """(solved_at, closed_at) after a status change: solved_at is set while a ticket is solved or
+    closed and only then (reports read resolution times and the backlog from it); closed_at is
+    when it was closed."""
+    if new == old:
+        return solved_at, closed_at
+    if new == "solved":
+        return now, closed_at
+    if new == "closed":
+        return solved_at or now, now
+    return None, closed_at
 DIRECTIONS = ("inbound", "outbound", "internal")
 DELIVERY_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "recorded")
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from channels.base import InboundMessage
 from desk.errors import Invalid
 from desk.extensions import db
-from desk.models import CHANNELS, Attachment, Customer, Interaction, Ticket, utcnow
+from desk.models import CHANNELS, Attachment, Customer, Interaction, Ticket, status_times, utcnow
 from desk.services import attachments, identity, numbering, routing, rows, threading
 from desk.services.prepared import Prepared, Raw, read_connection
 from desk.services.sanitize import clean_html, html_to_text
@@ -196,8 +196,7 @@ def write(conn: Raw, events: list, msg: InboundMessage, kind: str, sender: str) 
         status = ticket["status"]
         if status in ("pending", "solved"):
             changes["status"] = [status, "open"]
-            if status == "solved":
-                ticket["solved_at"] = None
+            ticket["solved_at"] = status_times(status, "open", ticket["solved_at"], None, now)[0]
             ticket["status"] = "open"
         ticket.update(updated_at=now, last_inbound_at=now, version=(ticket["version"] or 0) + 1)
         _TOUCH_TICKET.execute(conn, {"tid": ticket["id"], "new_status": ticket["status"], "now": now,

@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from desk.errors import Conflict, Invalid, NotFound
 from desk.events import publish
 from desk.extensions import db
-from desk.models import STATUSES, Agent, Interaction, OutboxItem, Ticket, utcnow
+from desk.models import STATUSES, Agent, Interaction, OutboxItem, Ticket, status_times, utcnow
 from desk.schemas import agent_ref, interaction_dict, ticket_dict
 from desk.services import access, identity, rows
 from desk.services.prepared import Prepared, Raw
@@ -117,15 +117,9 @@ def _write(conn: Raw, events: list, ticket_id: int, actor: access.Actor, text: s
     new_status = status or ("open" if ticket["status"] == "new" and not internal else None)
     if new_status and new_status != ticket["status"]:
         changes["status"] = [ticket["status"], new_status]
+        ticket["solved_at"], ticket["closed_at"] = status_times(ticket["status"], new_status, ticket["solved_at"],
+                                                                ticket["closed_at"], now)
         ticket["status"] = new_status
-        # As tickets.update does: solved_at is set while a ticket is solved or closed, and only then.
-        if new_status == "solved":
-            ticket["solved_at"] = now
-        elif new_status == "closed":
-            ticket["closed_at"] = now
-            ticket["solved_at"] = ticket["solved_at"] or now
-        else:
-            ticket["solved_at"] = None
     ticket.update(updated_at=now, version=ticket["version"] + 1)
     _TOUCH_TICKET.execute(conn, {"tid": ticket["id"], "new_status": ticket["status"],
                                  "new_assignee_id": ticket["assignee_id"],

@@ -16,7 +16,7 @@ from desk.events import publish
 from desk.extensions import db
 from desk.models import (
     CHANNELS, PRIORITIES, STATUSES, Agent, AuditLog, Customer, Identity, Interaction, Queue, Ticket,
-    utcnow,
+    status_times, utcnow,
 )
 from desk.schemas import ticket_dict
 from desk.services import MAX_ID, access, identity
@@ -265,14 +265,8 @@ def _apply(session: Session, ticket: Ticket, changes: dict, actor: Agent) -> dic
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
         if ticket.status == "closed" and status != "closed":
             raise Conflict("a closed ticket cannot be reopened; the customer's next message opens a follow-up")
-        now = utcnow()
-        if status == "solved" and ticket.status != "solved":
-            ticket.solved_at = now
-        if status == "closed" and ticket.status != "closed":
-            ticket.closed_at = now
-            ticket.solved_at = ticket.solved_at or now
-        if status in ("new", "open", "pending"):
-            ticket.solved_at = None
+        ticket.solved_at, ticket.closed_at = status_times(ticket.status, status, ticket.solved_at, ticket.closed_at,
+                                                          utcnow())
         setattr_diff("status", status)
     if "priority" in changes:
         if changes["priority"] not in PRIORITIES:
