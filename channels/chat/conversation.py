@@ -24,7 +24,7 @@ from desk.events import publish
 from desk.extensions import db
 from desk.models import Agent, ChatSession, Interaction, Ticket, utcnow
 from desk.schemas import iso
-from desk.services import presence
+from desk.services import business_hours, presence
 from desk.services.prepared import Prepared, read_connection
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -112,13 +112,15 @@ def history(cs: ChatSession, after: int = 0, limit: int = 500) -> list[dict]:
 @dataclass(frozen=True)
 class Availability:
     open: bool
-    reason: str | None  # "closed_hours" | "no_agent"
+    reason: str | None  # "closed_hours" | "closed_holiday" | "no_agent"
 
 
 def availability(session, queue_id: int | None) -> Availability:
     config = current_app.config
     if not hours.is_open(config["CHAT_HOURS"], config["TIMEZONE"], utcnow()):
         return Availability(False, "closed_hours")
+    if business_hours.holiday_on(session, queue_id, utcnow()) is not None:
+        return Availability(False, "closed_holiday")
     if not presence.online_in_queue(session, queue_id):
         return Availability(False, "no_agent")
     return Availability(True, None)

@@ -13,7 +13,7 @@ from channels.chat.strings import topic_list
 from desk.extensions import db
 from desk.i18n import gettext as _
 from desk.models import Agent, utcnow
-from desk.services import channel_settings
+from desk.services import business_hours, channel_settings
 from desk.services.channel_settings import EnvSetting
 
 WIDGET_PATH = "/static/chat/widget.js"
@@ -56,6 +56,7 @@ def describe(config) -> dict:
         "hours": spec,
         "always_open": hours.parse(spec) is None,
         "open_now": hours.is_open(spec, config["TIMEZONE"], utcnow()),
+        "holiday": business_hours.holiday_on(session, None, utcnow()),
         "timezone": config["TIMEZONE"],
         "identity_secret": bool(config.get("CHAT_IDENTITY_SECRET")),
         "topics": topic_list(session),

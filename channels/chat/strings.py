@@ -33,6 +33,7 @@ def widget_strings() -> dict[str, str]:
         "joined": _("{name} joined the chat"),
         "offline_no_agent": _("No agent is available right now. Leave your message and we will answer by email."),
         "offline_closed_hours": _("We are outside our chat hours. Leave your message and we will answer by email."),
+        "offline_closed_holiday": _("We are closed today for a holiday. Leave your message and we will answer by email."),
         "offline_need_email": _("Add your email address so we can answer you."),
         "end": _("End chat"),
         "ended": _("The chat has ended."),

@@ -98,3 +98,20 @@ def business_open(config, now: datetime) -> bool:
     local = now.astimezone(ZoneInfo(config.get("TIMEZONE", "Asia/Seoul")))
     clock = local.time().replace(tzinfo=None)
     return any(local.weekday() in days and start <= clock < end for days, start, end in rules)
+
+
+@dataclass(frozen=True)
+class Line:
+    open: bool
+    holiday: str | None = None  # closed all day: the holiday's name (or its date)
+
+
+def line(session, config, now: datetime) -> Line:
+    """Whether callers reach the agents at ``now``: within ``DESK_BUSINESS_HOURS`` and not on a
+    holiday of the calendar of the queue calls land in (its own, else the default calendar)."""
+    from desk.services import business_hours  # the desk's services; this module stays importable alone
+
+    holiday = business_hours.holiday_on(session, None, now)
+    if holiday is not None:
+        return Line(False, holiday.name or holiday.day.isoformat())
+    return Line(business_open(config, now))

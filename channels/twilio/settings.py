@@ -11,7 +11,7 @@ from flask_babel import get_locale
 
 from channels.twilio import client as twilio_client
 from channels.twilio import voice
-from channels.twilio.phone import business_open, opening_hours
+from channels.twilio.phone import line, opening_hours
 from desk.extensions import db
 from desk.i18n import gettext as _
 from desk.models import utcnow
@@ -59,6 +59,7 @@ def hours_spoken(config) -> str | None:
 def describe(config) -> dict:
     session = db.session
     live = twilio_client.configured(config)
+    now = line(session, config, utcnow())
     return {
         "live": live,
         "webhooks": webhooks(config),
@@ -68,7 +69,8 @@ def describe(config) -> dict:
         "auth_token": bool(config.get("TWILIO_AUTH_TOKEN")),
         "business_hours": config.get("BUSINESS_HOURS"),
         "hours_spoken": hours_spoken(config),
-        "open_now": business_open(config, utcnow()),
+        "open_now": now.open,
+        "holiday": now.holiday,
         "timezone": config["TIMEZONE"],
         "max_attempts": config.get("CALLBACK_MAX_ATTEMPTS"),
         "retry_minutes": config.get("CALLBACK_RETRY_MINUTES"),

@@ -73,9 +73,10 @@ def _say(node, ko: str, en: str) -> None:
     node.say(en, language=EN)
 
 
-def greeting(*, is_open: bool, menu_url: str, hours=None) -> VoiceResponse:
+def greeting(*, is_open: bool, menu_url: str, hours=None, holiday: bool = False) -> VoiceResponse:
     """The inbound greeting: Korean first, then English; a one-key menu. ``hours``: the opening
-    hours announced when closed (``phone.opening_hours``; None or empty: not announced)."""
+    hours announced when closed (``phone.opening_hours``; None or empty: not announced);
+    ``holiday``: closed all day today for a holiday."""
     response = VoiceResponse()
     gather = Gather(num_digits=1, action=menu_url, method="POST", timeout=6)
     if is_open:
@@ -85,10 +86,12 @@ def greeting(*, is_open: bool, menu_url: str, hours=None) -> VoiceResponse:
              "To leave a voice message, press 2. To speak with an agent, please stay on the line.")
     else:
         ko_hours, en_hours = spoken_hours(hours) if hours else ("", "")
-        _say(gather, "안녕하세요, 고객센터입니다. 지금은 상담 시간이 아닙니다. "
+        _say(gather, "안녕하세요, 고객센터입니다. "
+                     + ("오늘은 휴무일입니다. " if holiday else "지금은 상담 시간이 아닙니다. ")
                      + (f"상담 시간은 {ko_hours}입니다. " if ko_hours else "")
                      + "콜백을 요청하시려면 1번, 음성 메시지를 남기시려면 2번을 누르세요.",
-             "Hello, thank you for calling. We are closed now"
+             "Hello, thank you for calling. "
+             + ("We are closed today for a holiday" if holiday else "We are closed now")
              + (f"; our hours are {en_hours}. " if en_hours else ". ")
              + "To request a call back, press 1. To leave a voice message, press 2.")
     response.append(gather)

@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.base import InboundAttachment, InboundMessage, ThreadHints
 from channels.twilio import client as twilio_client
 from channels.twilio import media, voice
-from channels.twilio.phone import business_open, keyword, opening_hours
+from channels.twilio.phone import keyword, line, opening_hours
 from desk.errors import DeskError
 from desk.extensions import db
 from desk.models import Agent, Interaction, utcnow
@@ -135,7 +135,8 @@ def inbound_call():
     call_sid, caller = _form("CallSid", 64), _form("From", 40)
     if not call_sid:
         abort(400)
-    is_open = business_open(current_app.config, utcnow())
+    now = line(db.session, current_app.config, utcnow())
+    is_open = now.open
     try:
         intake.receive(InboundMessage(
             channel="voice", external_id=call_sid, sender=caller, sender_kind="phone", recipient=_form("To", 40),
@@ -145,7 +146,7 @@ def inbound_call():
         ))
     except DeskError as exc:  # a withheld or invalid caller id: still answer, just not on a timeline
         log.warning("inbound call %s not filed: %s", call_sid, exc.message)
-    return twiml(voice.greeting(is_open=is_open, menu_url=_url("/twilio/voice/menu"),
+    return twiml(voice.greeting(is_open=is_open, menu_url=_url("/twilio/voice/menu"), holiday=now.holiday is not None,
                                 hours=None if is_open else opening_hours(current_app.config)))
 
 
@@ -169,8 +170,7 @@ def menu():
             return twiml(voice.goodbye())
         calls.add_to_call(call_sid=call_sid, ivr_choice="callback", callback_id=callback.id)
         return twiml(voice.callback_confirmed(position, ticket.number))
-    is_open = business_open(current_app.config, utcnow())
-    agents = _available_agents() if is_open else []
+    agents = _available_agents() if line(db.session, current_app.config, utcnow()).open else []
     if digits == "2" or not agents:
         calls.add_to_call(call_sid=call_sid, ivr_choice="voicemail")
         return twiml(voice.voicemail(action_url=_url("/twilio/voice/recorded"),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from desk.console.helpers import error_message
-from desk.errors import DeskError
+from desk.errors import DeskError, Invalid
 from desk.extensions import db
 from desk.i18n import gettext as _
 from desk.models import (PRIORITIES, ROLES, STATUSES, Agent, AgentSettings, AuditLog, BusinessCalendar, Macro,
@@ -206,6 +206,7 @@ def hours():
     calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.is_default.desc(),
                                                                           BusinessCalendar.name)))
     return render_template("console/admin/hours.html", calendars=calendars, weekdays=weekday_labels(),
+                           day_form=business_hours.day_form,
                            years=sorted(business_hours.KOREAN_HOLIDAYS), form=CsrfForm(), tab="hours")
 
 
@@ -214,10 +215,18 @@ def _hours_from_form(form) -> dict:
         return {str(day): [] for day in WEEKDAYS}  # no opening hours: every hour counts
     hours = {}
     for day in WEEKDAYS:
-        if form.get(f"open_{day}") == "1":
-            hours[str(day)] = [[(form.get(f"start_{day}") or "09:00").strip(), (form.get(f"end_{day}") or "18:00").strip()]]
-        else:
+        if form.get(f"open_{day}") != "1":
             hours[str(day)] = []
+            continue
+        try:
+            hours[str(day)] = business_hours.day_spans(
+                (form.get(f"start_{day}") or "09:00").strip(), (form.get(f"end_{day}") or "18:00").strip(),
+                (form.get(f"break_start_{day}") or "").strip(), (form.get(f"break_end_{day}") or "").strip())
+        except Invalid as exc:
+            problem = {"break_incomplete": _("give the break a start and an end, or leave both empty"),
+                       "break_outside": _("the break must start and end within the opening hours")}
+            raise Invalid(_("%(day)s: %(problem)s.", day=weekday_labels()[day],
+                            problem=problem.get(exc.code, _("times look like 09:00"))), field="hours") from None
     return hours
 
 

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from desk.errors import Invalid
-from desk.models import BusinessCalendar
+from desk.models import BusinessCalendar, Holiday, QueueSettings
 from desk.models.service_levels import DEFAULT_HOURS
+from desk.services import routing
 
 MAX_DAYS = 800  # a deadline further away than this is an error in the calendar, not a deadline
 
@@ -31,28 +35,97 @@ class Hours:
         return not any(self.week)
 
 
-def _seconds(text: str) -> int:
+DAY = 86400
+
+
+def _seconds(text: str, *, latest: int = DAY) -> int:
     try:
         hh, mm = str(text).split(":")
         value = int(hh) * 3600 + int(mm) * 60
     except (ValueError, AttributeError):
         raise Invalid(f"{text!r} is not a time like 09:00", field="hours") from None
-    if not 0 <= value <= 86400 or not 0 <= int(mm) < 60:
+    if not 0 <= value <= latest or not 0 <= int(mm) < 60:
         raise Invalid(f"{text!r} is not a time of day", field="hours")
     return value
 
 
+def clock(seconds: int) -> str:
+    """Seconds after the day's midnight as stored: ``"09:30"``, ``"26:00"`` (02:00 the next day)."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
 def parse_week(raw: dict) -> tuple[tuple[tuple[int, int], ...], ...]:
-    week = []
+    """Stored hours (``{"0": [["09:00", "12:00"], ["13:00", "18:00"]], …}``, Monday = 0) as the
+    open spans of each weekday, in seconds of that day. A day's hours may run past midnight:
+    times after 24:00 are the next morning's (``["22:00", "30:00"]``: until 06:00), and are
+    counted on the next date, so a holiday closes every hour of its own date."""
+    week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for day in range(7):
-        spans = []
         for span in (raw or {}).get(str(day)) or []:
-            start, end = _seconds(span[0]), _seconds(span[1])
+            start, end = _seconds(span[0], latest=2 * DAY - 60), _seconds(span[1], latest=2 * DAY)
             if end <= start:
                 raise Invalid("a business period must end after it starts", field="hours")
-            spans.append((start, end))
-        week.append(tuple(sorted(spans)))
-    return tuple(week)
+            if start < DAY:
+                week[day].append((start, min(end, DAY)))
+            if end > DAY:
+                week[(day + 1) % 7].append((max(start, DAY) - DAY, end - DAY))
+    return tuple(_merged(spans) for spans in week)
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
+def day_spans(opens: str, closes: str, break_from: str | None = None,
+              break_until: str | None = None) -> list[list[str]]:
+    """One day's hours as an admin enters them: opening and closing time, and an optional break
+    (a lunch hour). Closing at or before the opening time means the day runs past midnight."""
+    start = _seconds(opens, latest=DAY - 60)
+    end = _seconds(closes, latest=DAY - 60)
+    end += DAY if end <= start else 0
+    if not break_from and not break_until:
+        return [[clock(start), clock(end)]]
+    if not break_from or not break_until:
+        raise Invalid("give the break both a start and an end, or leave both empty", field="hours",
+                      code="break_incomplete")
+    pause, resume = (_seconds(t, latest=DAY - 60) for t in (break_from, break_until))
+    pause += DAY if pause < start else 0
+    resume += DAY if resume < start else 0
+    if not start < pause < resume < end:
+        raise Invalid("the break must start and end within the opening hours", field="hours",
+                      code="break_outside")
+    return [[clock(start), clock(pause)], [clock(resume), clock(end)]]
+
+
+@dataclass(frozen=True)
+class DayForm:
+    """A stored day as the admin form shows it."""
+
+    opens: str
+    closes: str
+    break_from: str = ""
+    break_until: str = ""
+
+    @property
+    def overnight(self) -> bool:
+        return self.closes <= self.opens
+
+
+def day_form(spans: list | None) -> DayForm | None:
+    """The form's view of one stored day (None: closed): the first opening, the last closing and
+    the first break, times of day as a clock shows them."""
+    if not spans:
+        return None
+    of_day = [[clock(_seconds(t, latest=2 * DAY) % DAY) for t in span] for span in spans]
+    if len(of_day) == 1:
+        return DayForm(of_day[0][0], of_day[0][1])
+    return DayForm(of_day[0][0], of_day[-1][1], of_day[0][1], of_day[1][0])
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -129,6 +202,31 @@ def is_open(hours: Hours, moment: datetime) -> bool:
         return True
     offset = local.hour * 3600 + local.minute * 60 + local.second
     return any(begin <= offset < end for begin, end in _spans(hours, local.date()))
+
+
+def calendar_for(session: Session, queue_id: int | None) -> BusinessCalendar | None:
+    """The calendar a queue keeps: its own, else the default one (as the SLA clocks pick it)."""
+    own = session.scalar(select(QueueSettings.calendar_id).where(QueueSettings.queue_id == queue_id)) \
+        if queue_id is not None else None
+    if own is not None:
+        return session.get(BusinessCalendar, own)
+    return session.scalar(select(BusinessCalendar)
+                          .order_by(BusinessCalendar.is_default.desc(), BusinessCalendar.id).limit(1))
+
+
+def holiday_on(session: Session, queue_id: int | None, moment: datetime) -> Holiday | None:
+    """The holiday ``moment`` falls on (the date in the calendar's own time zone) in the calendar
+    of ``queue_id``; None on a working day, or when no calendar exists. ``queue_id`` None means
+    the queue a conversation that names none lands in (the default queue). Live chat and the
+    phone line close all day on it."""
+    if queue_id is None:
+        queue = routing.pick_queue(session, None, "")
+        queue_id = queue.id if queue else None
+    calendar = calendar_for(session, queue_id)
+    if calendar is None:
+        return None
+    day = moment.astimezone(zone(calendar.timezone)).date()
+    return session.scalar(select(Holiday).where(Holiday.calendar_id == calendar.id, Holiday.day == day))
 
 
 # Korean public holidays (공휴일), substitute days included, as published for these years.

@@ -229,7 +229,7 @@
       setNotice("");
       setStatus(S.waiting);
     } else if (value === "offline") {
-      setNotice(reason === "closed_hours" ? S.offline_closed_hours : S.offline_no_agent);
+      setNotice(offlineText(reason));
       setStatus("");
     } else if (value === "ended") {
       showEnded(S.ended);
@@ -591,7 +591,9 @@
   document.addEventListener("visibilitychange", markRead);
 
   function offlineText(reason) {
-    return reason === "closed_hours" ? S.offline_closed_hours : S.offline_no_agent;
+    if (reason === "closed_hours") return S.offline_closed_hours;
+    if (reason === "closed_holiday") return S.offline_closed_holiday;
+    return S.offline_no_agent;
   }
 
   /* ---------------------------------------------------------------- connection */

@@ -2,7 +2,8 @@
 and holidays, macros, the audit log; bad input is refused with a message, never a 500."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -10,6 +11,10 @@ from desk.extensions import db
 from desk.models import (Agent, AgentSettings, AuditLog, BusinessCalendar, Holiday, Macro, Queue, QueueSettings,
                          SlaPolicy)
 from tests.console.conftest import page_token, text_of
+
+
+def seoul(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Seoul")).astimezone(timezone.utc)
 
 
 def post(client, path, **data):
@@ -94,8 +99,44 @@ def test_business_hours_and_korean_holidays(client, staff, sign_in):
     assert "휴일을 삭제했습니다." in text_of(post(client, f"/admin/holidays/{holiday.id}/delete"))
     bad = dict(form, timezone="Mars/Base")
     assert "flash-error" in text_of(post(client, "/admin/hours", **bad))
-    bad = dict(form, start_0="18:00", end_0="09:00")
-    assert "flash-error" in text_of(post(client, f"/admin/hours/{calendar.id}", **bad))
+    bad = dict(form, break_start_0="12:00", break_end_0="19:00")
+    page = text_of(post(client, f"/admin/hours/{calendar.id}", **bad))
+    assert "flash-error" in page and "월: 휴식 시간은 영업시간 안에서 시작하고 끝나야 합니다." in page
+    bad = dict(form, break_start_2="12:00")
+    assert "수: 휴식 시간은 시작과 끝을 모두 적거나 둘 다 비워 두세요." in text_of(post(client, "/admin/hours", **bad))
+    db.session.expire_all()
+    assert calendar.hours["0"] == [["09:00", "18:00"]]  # refused forms change nothing
+
+
+def test_a_lunch_break_and_a_night_shift(client, staff, sign_in):
+    """Weekdays 09:00-18:00 with lunch 12:00-13:00, Saturday night 22:00 to 06:00 on Sunday: saved,
+    shown again as entered, and counted that way by the SLA arithmetic."""
+    from desk.services import business_hours
+
+    sign_in("admin")
+    form = {"name": "콜센터", "timezone": "Asia/Seoul", "is_default": "1"}
+    for day in range(5):
+        form.update({f"open_{day}": "1", f"start_{day}": "09:00", f"end_{day}": "18:00",
+                     f"break_start_{day}": "12:00", f"break_end_{day}": "13:00"})
+    form.update({"open_5": "1", "start_5": "22:00", "end_5": "06:00", "break_start_5": "", "break_end_5": ""})
+    assert "영업시간을 저장했습니다." in text_of(post(client, "/admin/hours", **form))
+    calendar = db.session.scalar(select(BusinessCalendar))
+    assert calendar.hours["0"] == [["09:00", "12:00"], ["13:00", "18:00"]]
+    assert calendar.hours["5"] == [["22:00", "30:00"]] and calendar.hours["6"] == []
+
+    page = client.get("/admin/hours").get_data(as_text=True)
+    assert f'id="bstart-{calendar.id}-0" type="time" name="break_start_0" value="12:00"' in page
+    assert f'id="end-{calendar.id}-5" type="time" name="end_5" value="06:00"> <span class="chip">다음 날</span>' in page
+
+    hours = business_hours.hours_of(calendar)
+    # Monday 11:30 + 1 business hour: the lunch hour does not count.
+    assert business_hours.add(hours, seoul(2026, 11, 30, 11, 30), 3600) == seoul(2026, 11, 30, 13, 30)
+    # Friday 17:30 + 2 hours: half an hour on Friday, then Saturday night from 22:00.
+    assert business_hours.add(hours, seoul(2026, 12, 4, 17, 30), 7200) == seoul(2026, 12, 5, 23, 30)
+    # Saturday 23:00 to Sunday 05:00 is all open, across midnight; Sunday 06:00 closes.
+    assert business_hours.between(hours, seoul(2026, 12, 5, 23, 0), seoul(2026, 12, 6, 5, 0)) == 6 * 3600
+    assert business_hours.is_open(hours, seoul(2026, 12, 6, 5, 59))
+    assert not business_hours.is_open(hours, seoul(2026, 12, 6, 6, 0))
 
 
 def test_macros_and_audit_log(client, staff, sign_in):

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from desk.extensions import db
-from desk.models import ChatSession, Interaction, OutboxItem
+from desk.models import ChatSession, Interaction, OutboxItem, Queue
+from desk.services import console_admin
 from tests.chat.conftest import Agent, Visitor
 
 
@@ -133,6 +136,36 @@ def test_outside_business_hours_the_widget_is_told(staff, make, chat_server, cli
     assert "outside our chat hours" in config["strings"]["offline_closed_hours"]
     started = visitor.call("start", {"name": "Late", "body": "hello?", "client_id": uuid.uuid4().hex})
     assert started["status"] == "offline" and started["offline_reason"] == "closed_hours"
+
+
+def test_on_a_holiday_of_the_queues_calendar_the_widget_is_told(staff, make, chat_server, clients):
+    """Chat hours say open and an agent is online, but today is a holiday in the calendar of the
+    queue the chat lands in: visitors leave a message instead of waiting for nobody."""
+    admin = staff["admin"].id
+    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours={}, is_default=True,
+                                         actor_id=admin)
+    closed = console_admin.save_calendar(None, name="General desk", timezone="Asia/Seoul", hours={},
+                                         is_default=False, actor_id=admin)
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    days = [(today, "창립기념일"), (today + timedelta(days=1), "창립기념일")]  # a run across midnight
+    console_admin.add_holidays(closed.id, days, actor_id=admin)
+    server = chat_server()
+    clients(Agent(server.url, make.token(staff["agent"])))
+    visitor = clients(Visitor(server.url))
+    assert visitor.call("config", {"locale": "en"})["open"] is True  # the default calendar has no holiday
+
+    general = db.session.scalar(select(Queue).where(Queue.slug == "general"))
+    console_admin.save_queue(general.id, routing="manual", skill=None, calendar_id=closed.id, reassign_offline=True,
+                             actor_id=admin)
+    config = visitor.call("config", {"locale": "en"})
+    assert config["open"] is False and config["offline_reason"] == "closed_holiday"
+    assert "closed today for a holiday" in config["strings"]["offline_closed_holiday"]
+    ko = visitor.call("config", {"locale": "ko"})["strings"]["offline_closed_holiday"]
+    assert "휴무" in ko
+    started = visitor.call("start", {"name": "Holiday", "email": "h@example.com", "body": "영업하나요?",
+                                     "client_id": uuid.uuid4().hex})
+    assert started["status"] == "offline" and started["offline_reason"] == "closed_holiday"
+    assert office.is_default and not closed.is_default
 
 
 def test_supervisors_see_presence_change_live(staff, make, chat_server, clients):

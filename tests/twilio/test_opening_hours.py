@@ -144,3 +144,39 @@ def test_bad_hours_stop_the_start(database_url, tmp_path):
 
     with pytest.raises(SystemExit, match="DESK_BUSINESS_HOURS"):
         create_app(make_config(database_url, tmp_path / "bad", BUSINESS_HOURS="mon-fri 18:00-09:00"))
+
+
+def test_a_holiday_closes_the_line_all_day(staff, twilio_post, inbound_call, at):
+    """Monday 11:00 is within the hours, but a holiday of the default calendar closes the line:
+    the closed greeting says so, and the menu sends callers to voicemail instead of ringing."""
+    from datetime import date
+
+    from desk.services import console_admin
+
+    admin = staff["admin"].id
+    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours={}, is_default=True,
+                                         actor_id=admin)
+    other = console_admin.save_calendar(None, name="Branch", timezone="Asia/Seoul", hours={}, is_default=False,
+                                        actor_id=admin)
+    console_admin.add_holidays(other.id, [(date(2026, 11, 30), "지점 휴무")], actor_id=admin)
+    ko, en = inbound_call(seoul(MONDAY, 11))
+    assert "상담 시간이 아닙니다" not in ko and "closed" not in en  # another calendar's holiday
+
+    console_admin.add_holidays(office.id, [(date(2026, 11, 30), "창립기념일")], actor_id=admin)
+    ko, en = inbound_call(seoul(MONDAY, 11))
+    assert "오늘은 휴무일입니다. 상담 시간은 평일 오전 9시부터 오후 6시까지입니다." in ko
+    assert "We are closed today for a holiday; our hours are weekdays from 9 AM to 6 PM." in en
+    ko, en = inbound_call(seoul(MONDAY, 11) - timedelta(hours=3))  # 08:00 the same day
+    assert "오늘은 휴무일입니다" in ko
+    ko, en = inbound_call(seoul(MONDAY, 11) + timedelta(days=1))  # Tuesday: open again
+    assert "상담 시간이 아닙니다" not in ko and "휴무" not in ko
+
+    calls.set_agent_phone(staff["agent"], "010-2222-3333")
+    presence.connected(staff["agent"].id)
+    at(seoul(MONDAY, 11))
+    params = {"CallSid": CALL_SID, "AccountSid": ACCOUNT_SID, "From": "+821098765432", "To": OUR_NUMBER}
+    root = ET.fromstring(twilio_post("/twilio/voice/menu", params).data)
+    assert root.find("Dial") is None and root.find("Record") is not None
+    opened = [c.meta["business_hours"] for c in
+              db.session.scalars(select(Interaction).where(Interaction.channel == "voice").order_by(Interaction.id))]
+    assert opened == [True, False, False, True]
