@@ -14,6 +14,7 @@ def widget_strings() -> dict[str, str]:
         "minimize": _("Minimize"),
         "name": _("Name"),
         "email": _("Email (optional)"),
+        "email_required": _("Email"),
         "topic": _("Topic"),
         "question": _("Your question"),
         "question_placeholder": _("Tell us what you need help with"),

@@ -621,6 +621,10 @@
           config = reply;
           S = reply.strings || {};
           applyStrings();
+          if (!reply.open) {  // the answer goes by mail: the address is needed, not optional
+            pre.querySelector("label[for=dc-email]").textContent = S.email_required || S.email;
+            emailInput.setAttribute("aria-required", "true");  // checked on submit, with a message in the page's language
+          }
           topicSelect.textContent = "";
           (reply.topics || []).forEach(function (topic) {
             topicSelect.appendChild(el("option", { value: topic.slug }, topic.name));
