@@ -216,14 +216,15 @@ def calendar_for(session: Session, queue_id: int | None) -> BusinessCalendar | N
 
 def holiday_on(session: Session, queue_id: int | None, moment: datetime) -> Holiday | None:
     """The holiday ``moment`` falls on (the date in the calendar's own time zone) in the calendar
-    of ``queue_id``; None on a working day, or when no calendar exists. ``queue_id`` None means
-    the queue a conversation that names none lands in (the default queue). Live chat and the
-    phone line close all day on it."""
+    of ``queue_id``; None on a working day, when no calendar exists, or when the calendar is open
+    around the clock (it counts holidays as working time too). ``queue_id`` None means the queue a
+    conversation that names none lands in (the default queue). Live chat and the phone line close
+    all day on it."""
     if queue_id is None:
         queue = routing.pick_queue(session, None, "")
         queue_id = queue.id if queue else None
     calendar = calendar_for(session, queue_id)
-    if calendar is None:
+    if calendar is None or not any(parse_week(calendar.hours)):
         return None
     day = moment.astimezone(zone(calendar.timezone)).date()
     return session.scalar(select(Holiday).where(Holiday.calendar_id == calendar.id, Holiday.day == day))

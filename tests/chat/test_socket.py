@@ -142,9 +142,10 @@ def test_on_a_holiday_of_the_queues_calendar_the_widget_is_told(staff, make, cha
     """Chat hours say open and an agent is online, but today is a holiday in the calendar of the
     queue the chat lands in: visitors leave a message instead of waiting for nobody."""
     admin = staff["admin"].id
-    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours={}, is_default=True,
-                                         actor_id=admin)
-    closed = console_admin.save_calendar(None, name="General desk", timezone="Asia/Seoul", hours={},
+    every_day = {str(d): [["00:00", "24:00"]] for d in range(7)}  # open all day, but holidays are days off
+    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours=every_day,
+                                         is_default=True, actor_id=admin)
+    closed = console_admin.save_calendar(None, name="General desk", timezone="Asia/Seoul", hours=every_day,
                                          is_default=False, actor_id=admin)
     today = datetime.now(ZoneInfo("Asia/Seoul")).date()
     days = [(today, "창립기념일"), (today + timedelta(days=1), "창립기념일")]  # a run across midnight

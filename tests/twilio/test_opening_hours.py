@@ -154,10 +154,11 @@ def test_a_holiday_closes_the_line_all_day(staff, twilio_post, inbound_call, at)
     from desk.services import console_admin
 
     admin = staff["admin"].id
-    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours={}, is_default=True,
-                                         actor_id=admin)
-    other = console_admin.save_calendar(None, name="Branch", timezone="Asia/Seoul", hours={}, is_default=False,
-                                        actor_id=admin)
+    weekdays = {str(d): [["09:00", "18:00"]] if d < 5 else [] for d in range(7)}
+    office = console_admin.save_calendar(None, name="Office", timezone="Asia/Seoul", hours=weekdays,
+                                         is_default=True, actor_id=admin)
+    other = console_admin.save_calendar(None, name="Branch", timezone="Asia/Seoul", hours=weekdays,
+                                        is_default=False, actor_id=admin)
     console_admin.add_holidays(other.id, [(date(2026, 11, 30), "지점 휴무")], actor_id=admin)
     ko, en = inbound_call(seoul(MONDAY, 11))
     assert "상담 시간이 아닙니다" not in ko and "closed" not in en  # another calendar's holiday
@@ -170,13 +171,17 @@ def test_a_holiday_closes_the_line_all_day(staff, twilio_post, inbound_call, at)
     assert "오늘은 휴무일입니다" in ko
     ko, en = inbound_call(seoul(MONDAY, 11) + timedelta(days=1))  # Tuesday: open again
     assert "상담 시간이 아닙니다" not in ko and "휴무" not in ko
-
     calls.set_agent_phone(staff["agent"], "010-2222-3333")
     presence.connected(staff["agent"].id)
     at(seoul(MONDAY, 11))
     params = {"CallSid": CALL_SID, "AccountSid": ACCOUNT_SID, "From": "+821098765432", "To": OUR_NUMBER}
     root = ET.fromstring(twilio_post("/twilio/voice/menu", params).data)
     assert root.find("Dial") is None and root.find("Record") is not None
+
+    console_admin.save_calendar(office.id, name="Office", timezone="Asia/Seoul", hours={}, is_default=True,
+                                actor_id=admin)  # open around the clock: holidays are working days too
+    ko, en = inbound_call(seoul(MONDAY, 11))
+    assert "휴무" not in ko
     opened = [c.meta["business_hours"] for c in
               db.session.scalars(select(Interaction).where(Interaction.channel == "voice").order_by(Interaction.id))]
-    assert opened == [True, False, False, True]
+    assert opened == [True, False, False, True, True]
