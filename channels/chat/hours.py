@@ -2,7 +2,9 @@
 
 Format: ``always``, or ``;``-separated rules ``<days> <HH:MM>-<HH:MM>`` where days are
 ``mon``..``sun``, a range ``mon-fri`` or a list ``sat,sun``. Default ``mon-fri 09:00-18:00``.
-Example: ``mon-fri 09:00-18:00; sat 10:00-14:00``.
+Example: ``mon-fri 09:00-18:00; sat 10:00-14:00``. A rule that ends before it starts runs past
+midnight: ``fri,sat 22:00-02:00`` is open from Friday 22:00 to Saturday 02:00 and from Saturday
+22:00 to Sunday 02:00.
 """
 from __future__ import annotations
 
@@ -43,6 +45,11 @@ def _time(value: str) -> time:
         raise HoursError(f"bad time {value!r}") from None
 
 
+def overnight(start: time, end: time) -> bool:
+    """A rule that ends at or before its start runs into the next day (``22:00-06:00``)."""
+    return end <= start
+
+
 def parse(spec: str) -> list[tuple[set[int], time, time]] | None:
     """None means always open."""
     spec = (spec or "").strip()
@@ -58,16 +65,26 @@ def parse(spec: str) -> list[tuple[set[int], time, time]] | None:
             start, end = span.split("-", 1)
         except ValueError:
             raise HoursError(f"bad rule {rule!r}; expected e.g. 'mon-fri 09:00-18:00'") from None
-        rules.append((_days(days), _time(start), _time(end)))
+        start_at, end_at = _time(start), _time(end)
+        if start_at == end_at:
+            raise HoursError(f"{start.strip()}-{end.strip()} is never open; for all day write 00:00-24:00")
+        rules.append((_days(days), start_at, end_at))
     return rules
 
 
-def is_open(spec: str, tz: str, now: datetime) -> bool:
-    rules = parse(spec)
+def open_at(rules, local: datetime) -> bool:
+    """Whether the rules (from ``parse``; None: always) are open at a local wall-clock moment."""
     if rules is None:
         return True
-    local = now.astimezone(ZoneInfo(tz))
+    day, clock = local.weekday(), local.time().replace(tzinfo=None)
     for days, start, end in rules:
-        if local.weekday() in days and start <= local.time() < end:
+        if not overnight(start, end):
+            if day in days and start <= clock < end:
+                return True
+        elif (day in days and clock >= start) or ((day - 1) % 7 in days and clock < end):
             return True
     return False
+
+
+def is_open(spec: str, tz: str, now: datetime) -> bool:
+    return open_at(parse(spec), now.astimezone(ZoneInfo(tz)))

@@ -79,25 +79,17 @@ def opening_hours(config) -> list[tuple[set[int], time, time]] | None:
 
     ``09:00-18:00`` alone means Monday to Friday (the original form); otherwise the rules are
     written as for ``DESK_CHAT_HOURS``: ``mon-sat 10:00-19:00``, ``mon-fri 09:00-18:00; sat
-    10:00-14:00`` or ``always``. Raises ``HoursError`` for anything else, or a period that ends
-    before it starts (it would never be open)."""
+    10:00-14:00``, ``fri 22:00-06:00`` (past midnight, into Saturday) or ``always``. Raises
+    ``HoursError`` for anything else."""
     spec = (config.get("BUSINESS_HOURS") or "").strip() or DEFAULT_HOURS
     rules = weekly.parse(f"mon-fri {spec}" if spec[:1].isdigit() else spec)
     if rules == []:
         raise HoursError(f"no opening hours in {spec!r}")
-    for _days, start, end in rules or ():
-        if end <= start:
-            raise HoursError(f"{start:%H:%M}-{end:%H:%M} ends before it starts")
     return rules
 
 
 def business_open(config, now: datetime) -> bool:
-    rules = opening_hours(config)
-    if rules is None:
-        return True
-    local = now.astimezone(ZoneInfo(config.get("TIMEZONE", "Asia/Seoul")))
-    clock = local.time().replace(tzinfo=None)
-    return any(local.weekday() in days and start <= clock < end for days, start, end in rules)
+    return weekly.open_at(opening_hours(config), now.astimezone(ZoneInfo(config.get("TIMEZONE", "Asia/Seoul"))))
 
 
 @dataclass(frozen=True)

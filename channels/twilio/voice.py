@@ -179,16 +179,21 @@ def _and(parts: list[str], last: str) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + last + parts[-1]
 
 
+def _next_day(start: time, end: time) -> bool:
+    """Ends on the next morning (``22:00-06:00``); one that ends at midnight does not say so."""
+    return end <= start and end != time(0)
+
+
 def _span_ko(start: time, end: time) -> str:
     if start == time(0) and end >= MIDNIGHT_END:
         return "24시간"
-    return f"{_time_ko(start)}부터 {_time_ko(end)}까지"
+    return f"{_time_ko(start)}부터 {'다음 날 ' if _next_day(start, end) else ''}{_time_ko(end)}까지"
 
 
 def _span_en(start: time, end: time) -> str:
     if start == time(0) and end >= MIDNIGHT_END:
         return "24 hours a day"
-    return f"{_time_en(start)} to {_time_en(end)}"
+    return f"{_time_en(start)} to {_time_en(end)}{' the next day' if _next_day(start, end) else ''}"
 
 
 def _time_ko(moment: time) -> str:

@@ -153,3 +153,17 @@ def test_business_hours_rules():
     assert hours.is_open("always", "Asia/Seoul", sat)
     with pytest.raises(hours.HoursError):
         hours.parse("weekdays 9-6")
+    with pytest.raises(hours.HoursError, match="never open"):
+        hours.parse("mon 09:00-09:00")
+
+
+@pytest.mark.parametrize("when, expected", [
+    (datetime(2026, 12, 4, 13, 0, tzinfo=timezone.utc), True),   # Friday 22:00 in Seoul
+    (datetime(2026, 12, 4, 16, 59, tzinfo=timezone.utc), True),  # Saturday 01:59, Friday's night
+    (datetime(2026, 12, 4, 17, 0, tzinfo=timezone.utc), False),  # Saturday 02:00: over
+    (datetime(2026, 12, 5, 16, 0, tzinfo=timezone.utc), True),   # Sunday 01:00, Saturday's night
+    (datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc), False),  # Monday 01:00: Sunday has no night
+    (datetime(2026, 12, 3, 16, 0, tzinfo=timezone.utc), False),  # Friday 01:00: Thursday has none
+])
+def test_night_hours_run_past_midnight(when, expected):
+    assert hours.is_open("fri,sat 22:00-02:00", "Asia/Seoul", when) is expected

@@ -121,9 +121,26 @@ def test_the_menu_follows_the_same_hours(app, staff, twilio_post, at):
     ("mon,wed,fri 09:00-18:00", "월요일, 수요일, 금요일 오전 9시부터 오후 6시까지",
      "Monday, Wednesday and Friday, 9 AM to 6 PM"),
     ("fri-mon 08:00-20:00", "금요일부터 월요일까지 오전 8시부터 오후 8시까지", "Friday to Monday, 8 AM to 8 PM"),
+    ("mon-fri 22:00-06:00", "평일 오후 10시부터 다음 날 오전 6시까지", "weekdays from 10 PM to 6 AM the next day"),
+    ("fri,sat 18:00-00:00", "금요일과 토요일 오후 6시부터 자정까지", "Friday and Saturday, 6 PM to midnight"),
 ])
 def test_spoken_hours(spec, ko, en):
     assert voice.spoken_hours(phone.opening_hours({"BUSINESS_HOURS": spec})) == (ko, en)
+
+
+def test_a_night_line_runs_past_midnight(app, staff, inbound_call):
+    """``mon-fri 22:00-06:00``: Monday 23:00 and Tuesday 05:59 are open, Monday 05:00 is not (the
+    night before was Sunday's, which has no line), Saturday 05:00 is (Friday night's)."""
+    app.config["BUSINESS_HOURS"] = "mon-fri 22:00-06:00"
+    for moment, is_open in [(seoul(MONDAY, 23), True), (seoul(MONDAY, 5), False), (seoul(MONDAY, 23) + timedelta(hours=7), False),
+                            (seoul(MONDAY, 22) + timedelta(hours=7, minutes=59), True), (seoul(SATURDAY, 5), True),
+                            (seoul(SATURDAY, 22), False), (seoul(MONDAY, 12), False)]:
+        assert phone.business_open(app.config, moment) is is_open, moment
+    ko, en = inbound_call(seoul(MONDAY, 12))
+    assert "상담 시간은 평일 오후 10시부터 다음 날 오전 6시까지입니다." in ko
+    assert "our hours are weekdays from 10 PM to 6 AM the next day." in en
+    ko, en = inbound_call(seoul(SATURDAY, 1))
+    assert "상담 시간이 아닙니다" not in ko
 
 
 def test_always_open():
@@ -132,7 +149,7 @@ def test_always_open():
     assert phone.business_open(config, seoul(SUNDAY, 3))
 
 
-@pytest.mark.parametrize("spec", ["9-18", "weekdays 09:00-18:00", "mon-fri 18:00-09:00", "25:00-26:00", ";"])
+@pytest.mark.parametrize("spec", ["9-18", "weekdays 09:00-18:00", "mon-fri 09:00-09:00", "25:00-26:00", ";"])
 def test_bad_hours_are_refused(spec):
     with pytest.raises(phone.HoursError):
         phone.opening_hours({"BUSINESS_HOURS": spec})
@@ -143,7 +160,7 @@ def test_bad_hours_stop_the_start(database_url, tmp_path):
     from tests.conftest import make_config
 
     with pytest.raises(SystemExit, match="DESK_BUSINESS_HOURS"):
-        create_app(make_config(database_url, tmp_path / "bad", BUSINESS_HOURS="mon-fri 18:00-09:00"))
+        create_app(make_config(database_url, tmp_path / "bad", BUSINESS_HOURS="mon-fri 09:00-09:00"))
 
 
 def test_a_holiday_closes_the_line_all_day(staff, twilio_post, inbound_call, at):
