@@ -155,12 +155,18 @@ def _normalized(normalize, value: str | None, field: str) -> str | None:
 
 def _external_id(body: dict) -> str | None:
     key = body.get("external_id")
-    if key is None and "Idempotency-Key" in request.headers:
-        key = request.headers["Idempotency-Key"].strip()
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-            raise BadRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
-                             field="Idempotency-Key")
+    if key is None:
+        key = _idempotency_key()
     return f"api:{key.strip()}" if key else None
+
+
+def _idempotency_key() -> str | None:
+    if "Idempotency-Key" not in request.headers:
+        return None
+    key = request.headers["Idempotency-Key"].strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters", field="Idempotency-Key")
+    return key
 
 
 def _queue_slug(value: str | int) -> str:
@@ -221,13 +227,22 @@ def patch_ticket(ticket_key: str, body):
     return _with_etag(jsonify(ticket_dict(ticket)), ticket)
 
 
-@route(bp, "/tickets/<ticket_key>/replies", "POST", summary="Reply on a channel, or add an internal note",
+@route(bp, "/tickets/<ticket_key>/replies", "POST", summary="Reply on a channel, or add an internal note; "
+       "the same Idempotency-Key header again returns the first reply (200) instead of sending a second",
        body=REPLY, response=shapes.ref("Interaction"), status=201,
-       errors={409: "the ticket is closed (code ticket_closed)"})
+       errors={409: "the ticket is closed (code ticket_closed)"},
+       params=[{"name": "Idempotency-Key", "in": "header", "required": False,
+                "description": "retries with the same key (same agent, ticket and channel) return the first reply, "
+                               "with Idempotent-Replayed: true",
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY}}])
 def reply(ticket_key: str, body):
-    ticket = _visible(ticket_key)
-    interaction = replies.send(ticket.id, actor=current_agent(), body=body["body"],
-                               channel=body.get("channel"), internal=body.get("internal", False),
-                               status=body.get("status"))
-    return jsonify(interaction_dict(interaction)), 201
+    ticket, agent = _visible(ticket_key), current_agent()
+    key = _idempotency_key()
+    interaction, new = replies.send_once(ticket.id, actor=agent, body=body["body"], channel=body.get("channel"),
+                                         internal=body.get("internal", False), status=body.get("status"),
+                                         external_id=f"api:{agent.id}:{ticket.id}:{key}" if key else None)
+    response = jsonify(interaction_dict(interaction))
+    if not new:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201 if new else 200
 

@@ -1,6 +1,9 @@
 """Console forms (Flask-WTF: every one carries a CSRF token)."""
 from __future__ import annotations
 
+import re
+import uuid
+
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
                      TextAreaField)
@@ -12,6 +15,8 @@ from desk.i18n import gettext as _
 from desk.i18n import lazy_gettext as _l
 from desk.models import PRIORITIES, STATUSES, Agent, Queue, Ticket
 from desk.services.replies import MAX_BODY, REPLY_CHANNELS
+
+DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class LoginForm(FlaskForm):
@@ -40,6 +45,13 @@ class ReplyForm(FlaskForm):
                                                     Length(max=MAX_BODY)])
     channel = SelectField(_l("Send via"), validate_choice=False)
     status = SelectField(_l("Then set status"), default="")
+    # One id per composer as rendered: sending the same form again (a double click, a resend
+    # after a dropped connection) finds the reply it already made instead of making a second one.
+    draft = HiddenField()
+
+    def draft_key(self, agent: Agent) -> str | None:
+        value = (self.draft.data or "").strip()
+        return f"console:{agent.id}:{value}" if DRAFT_ID.fullmatch(value) else None
 
 
 def ticket_form(ticket: Ticket, agent: Agent, queues: list[Queue], assignees: list[Agent],
@@ -96,6 +108,7 @@ def reply_form(ticket: Ticket, formdata=None) -> ReplyForm:
     labels = channel_labels()
     form.channel.choices = [SelectChoice(c, labels[c]) for c in available]
     if formdata is None:
+        form.draft.data = uuid.uuid4().hex
         form.channel.data = default_reply_channel(ticket, available)
         if not available:
             form.kind.data = "note"

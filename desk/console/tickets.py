@@ -86,21 +86,31 @@ def reply(number: int):
                 flash(str(message), "error")
         return _render(ticket, composer=form, status=422)
     internal = form.kind.data == "note"
+    key = form.draft_key(agent)
+    channel = "note" if internal else (form.channel.data or "email")
+    done = replies.stored(channel, key) if key else None
+    if done is not None:  # this very form was sent before: show what it made
+        return _sent(number, done)
     if not internal and workspace.changed_since_opened(ticket, request.form):
         flash(_("This ticket changed after you opened it (a new message or an update). Check the timeline; "
                 "your reply is kept below. Send it again to confirm."), "warning")
         return _render(ticket, composer=form, status=409)
     try:
-        interaction = replies.send(ticket.id, actor=agent, body=form.body.data,
-                                   channel=None if internal else form.channel.data, internal=internal,
-                                   status=form.status.data or None)
+        interaction, new = replies.send_once(ticket.id, actor=agent, body=form.body.data,
+                                             channel=None if internal else form.channel.data, internal=internal,
+                                             status=form.status.data or None, external_id=key)
     except DeskError as exc:
         flash(error_message(exc), "error")
         db.session.rollback()
         ticket = queries.ticket_by_number(agent, number)
         return _render(ticket, composer=form, status=exc.status)
-    workspace.apply_after_reply(ticket.id, agent, request.form)  # macro changes, @mention notifications
-    if internal:
+    if new:
+        workspace.apply_after_reply(ticket.id, agent, request.form)  # macro changes, @mention notifications
+    return _sent(number, interaction)
+
+
+def _sent(number: int, interaction: Interaction):
+    if interaction.channel == "note":
         flash(_("Internal note added."), "success")
     else:
         flash(_("Reply queued for delivery by %(channel)s.", channel=channel_labels()[interaction.channel]),

@@ -53,8 +53,20 @@ class Sent:
 def send(ticket_id: int, *, actor: Agent, **reply) -> Interaction:
     """``record`` the reply (same arguments) and return the Interaction as an ORM object of the
     session; the session's ticket, if it holds one, shows the values just written."""
+    return send_once(ticket_id, actor=actor, **reply)[0]
+
+
+def send_once(ticket_id: int, *, actor: Agent, **reply) -> tuple[Interaction, bool]:
+    """``send``, and whether the reply is new: False when ``external_id`` names a reply stored
+    before (a retried request), which is handed back unchanged."""
     sent = record(ticket_id, actor=actor, **reply)
-    return _objects(db.session(), sent, actor)
+    return _objects(db.session(), sent, actor), sent.new
+
+
+def stored(channel: str, external_id: str) -> Interaction | None:
+    """The reply or note a client stored before under ``external_id`` on ``channel``."""
+    return db.session.scalar(select(Interaction).where(Interaction.channel == channel,
+                                                       Interaction.external_id == external_id))
 
 
 def record(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None, internal: bool = False,
@@ -101,7 +113,7 @@ def _write(conn: Raw, events: list, ticket_id: int, actor: access.Actor, text: s
         "ticket_id": ticket["id"], "customer_id": customer.id, "channel": channel,
         "direction": "internal" if internal else "outbound", "author_agent_id": actor.id,
         "subject": "" if internal else _reply_subject(ticket["subject"]), "text": text, "html": html,
-        "external_id": None if internal else external_id, "thread_key": None,
+        "external_id": external_id, "thread_key": None,
         "meta": {} if internal else {"to": address}, "delivery_status": None if internal else "queued",
         "occurred_at": now, "created_at": now,
     }

@@ -142,6 +142,31 @@ def test_reply_can_solve_the_ticket(api, ticket):
     assert after["status"] == "solved" and after["solved_at"] is not None
 
 
+def test_a_retried_reply_with_an_idempotency_key_is_sent_once(api, supervisor_api, ticket):
+    """A client whose connection dropped sends the reply again with the same key: it gets the first
+    reply back (200, Idempotent-Replayed), and the customer gets one mail. Keys belong to one
+    agent, ticket and channel; without a key every post is a new reply."""
+    url = f"{BASE}/tickets/{ticket['id']}/replies"
+    body = {"channel": "email", "body": "환불 접수되었습니다.", "status": "pending"}
+    first = api.post(url, json=body, headers={"Idempotency-Key": "reply-1"})
+    again = api.post(url, json={**body, "body": "changed"}, headers={"Idempotency-Key": "reply-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert again.get_json() == first.get_json() and again.get_json()["text"] == "환불 접수되었습니다."
+    assert count(OutboxItem) == 1
+    api.patch(f"{BASE}/tickets/{ticket['id']}", json={"status": "closed"})
+    assert api.post(url, json=body, headers={"Idempotency-Key": "reply-1"}).status_code == 200  # closed since: still the answer
+    note = {"body": "메모", "internal": True}
+    other = new_ticket(api, email="lee@example.kr", subject="다른 문의")
+    keyed = {"Idempotency-Key": "note-1"}
+    assert api.post(f"{BASE}/tickets/{other['id']}/replies", json=note, headers=keyed).status_code == 201
+    assert api.post(f"{BASE}/tickets/{other['id']}/replies", json=note, headers=keyed).status_code == 200
+    assert supervisor_api.post(f"{BASE}/tickets/{other['id']}/replies", json=note, headers=keyed).status_code == 201
+    assert api.post(f"{BASE}/tickets/{other['id']}/replies", json=note).status_code == 201
+    assert count(Interaction) == 2 + 1 + 3  # two inbound, the mail, three notes
+    assert_error(api.post(f"{BASE}/tickets/{other['id']}/replies", json=note, headers={"Idempotency-Key": "k" * 201}), 400)
+
+
 def test_reply_to_a_closed_ticket_is_a_conflict(api, ticket):
     url = f"{BASE}/tickets/{ticket['id']}"
     assert api.patch(url, json={"status": "closed"}).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desk.extensions import db
 from desk.models import Macro, Notification, Queue, SavedView
@@ -62,6 +62,41 @@ def test_mention_in_a_note_notifies_the_colleague(client, make, staff, sign_in):
     # The colleague is told; someone who cannot see the ticket is not.
     assert [(n.agent_id, n.ticket_id) for n in rows] == [(colleague.id, t.id)]
     assert outsider.id not in {n.agent_id for n in rows}
+
+
+def test_the_same_composer_sent_twice_makes_one_note_and_one_notification(client, make, staff, sign_in):
+    """A double click or a resend after a dropped connection posts the same form again: the second
+    post finds the note the first one made, and nobody is notified twice."""
+    import re
+
+    from desk.models import Interaction
+
+    colleague = make.agent("agent", ["general"], email="minji@desk.test")
+    t, _ = make.inbound("email", "kim@example.kr", "배송 문의")
+    sign_in()
+    page = client.get(f"/tickets/{t.number}").get_data(as_text=True)
+    draft = re.search(r'name="draft" value="([0-9a-f]{32})"', page).group(1)
+    form = {"csrf_token": page_token(client, f"/tickets/{t.number}"), "kind": "note", "draft": draft,
+            "body": "@minji 확인 부탁해요", "status": ""}
+    first, again = client.post(f"/tickets/{t.number}/reply", data=form), client.post(f"/tickets/{t.number}/reply", data=form)
+    notes = list(db.session.scalars(select(Interaction).where(Interaction.channel == "note")))
+    assert len(notes) == 1 and first.headers["Location"] == again.headers["Location"] == f"/tickets/{t.number}#i-{notes[0].id}"
+    assert "내부 메모를 추가했습니다." in text_of(client.get(again.headers["Location"]))
+    mentions = list(db.session.scalars(select(Notification).where(Notification.kind == "mention")))
+    assert [n.agent_id for n in mentions] == [colleague.id]
+
+    reply = {**form, "kind": "reply", "channel": "email", "body": "확인했습니다.", "seen_version": ""}
+    fresh = re.search(r'name="draft" value="([0-9a-f]{32})"', client.get(f"/tickets/{t.number}").get_data(as_text=True))
+    assert fresh.group(1) != draft  # every composer shown is a new one
+    reply["draft"] = fresh.group(1)
+    client.post(f"/tickets/{t.number}/reply", data=reply)
+    again = client.post(f"/tickets/{t.number}/reply", data=reply)  # the ticket changed since: still no second reply
+    assert again.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "email",
+                                                                                  Interaction.direction == "outbound")) == 1
+    form["draft"] = "not-a-draft-id"  # an odd value only loses the protection
+    assert client.post(f"/tickets/{t.number}/reply", data=form).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "note")) == 2
 
 
 def test_notifications_panel_lists_and_marks_read(client, make, staff, sign_in, loop):
