@@ -89,8 +89,10 @@ def reply(number: int):
     key = form.draft_key(agent)
     channel = "note" if internal else (form.channel.data or "email")
     done = replies.stored(channel, key) if key else None
-    if done is not None:  # this very form was sent before: show what it made
-        return _sent(number, done)
+    if done is not None:
+        if done.text == (form.body.data or "").strip():  # this very form was sent before: show what it made
+            return _sent(number, done)
+        key = None  # an old page (the browser's back button) with new words: a new reply
     if not internal and workspace.changed_since_opened(ticket, request.form):
         flash(_("This ticket changed after you opened it (a new message or an update). Check the timeline; "
                 "your reply is kept below. Send it again to confirm."), "warning")

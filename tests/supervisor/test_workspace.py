@@ -94,9 +94,11 @@ def test_the_same_composer_sent_twice_makes_one_note_and_one_notification(client
     assert again.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "email",
                                                                                   Interaction.direction == "outbound")) == 1
+    client.post(f"/tickets/{t.number}/reply", data={**form, "body": "다시 보니 해결됐네요"})  # back button, new words
+    assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "note")) == 2
     form["draft"] = "not-a-draft-id"  # an odd value only loses the protection
     assert client.post(f"/tickets/{t.number}/reply", data=form).status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "note")) == 2
+    assert db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "note")) == 3
 
 
 def test_notifications_panel_lists_and_marks_read(client, make, staff, sign_in, loop):
