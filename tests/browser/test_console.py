@@ -97,6 +97,11 @@ def test_reply_and_note_from_the_ticket_page(signed_in, live_server, live_make):
     page.get_by_role("button", name="메모 추가").click()
     expect(page.locator(".entry").last).to_have_class(re.compile(r"dir-internal"))
     expect(page.locator(".entry").last).to_contain_text("고객에게 쿠폰 발급 예정")
+    # The page lands on #i-<note>: only the timeline scrolls to it, never the page behind the shell
+    # (which used to leave the bottom of the window blank).
+    assert "#i-" in page.url
+    scroll = page.evaluate("[document.scrollingElement.scrollTop, document.scrollingElement.scrollHeight, innerHeight]")
+    assert scroll[0] == 0 and scroll[1] == scroll[2], scroll
 
 
 def test_inbound_message_appears_without_reload(signed_in, live_server, live_make):
