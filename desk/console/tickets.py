@@ -90,7 +90,8 @@ def reply(number: int):
     channel = "note" if internal else (form.channel.data or "email")
     done = replies.stored(channel, key) if key else None
     if done is not None:
-        if done.text == (form.body.data or "").strip():  # this very form was sent before: show what it made
+        if done.ticket_id == ticket.id and done.text == (form.body.data or "").strip():
+            # this very form was sent before: show what it made
             return _sent(number, done)
         key = None  # an old page (the browser's back button) with new words: a new reply
     if not internal and workspace.changed_since_opened(ticket, request.form):
