@@ -12,7 +12,7 @@ from desk.errors import DeskError
 from desk.extensions import db
 from desk.i18n import gettext as _
 from desk.models import Interaction
-from desk.services import MAX_ID, access, customers, replies, tickets
+from desk.services import MAX_ID, access, customers, intake, replies, tickets
 
 # The newest entries of the customer's timeline on the ticket page; older ones load on demand.
 # Rendering is most of the page's cost: 25 keeps it within 100 ms on a million tickets.
@@ -88,11 +88,11 @@ def reply(number: int):
     internal = form.kind.data == "note"
     key = form.draft_key(agent)
     channel = "note" if internal else (form.channel.data or "email")
-    done = replies.stored(channel, key) if key else None
+    done = intake.stored(channel, key) if key else None
     if done is not None:
-        if done.ticket_id == ticket.id and done.text == (form.body.data or "").strip():
+        if done.ticket_id == ticket.id and done.interaction["text"] == (form.body.data or "").strip():
             # this very form was sent before: show what it made
-            return _sent(number, done)
+            return _sent(number, done.interaction_id, channel)
         key = None  # an old page (the browser's back button) with new words: a new reply
     if not internal and workspace.changed_since_opened(ticket, request.form):
         flash(_("This ticket changed after you opened it (a new message or an update). Check the timeline; "
@@ -109,16 +109,15 @@ def reply(number: int):
         return _render(ticket, composer=form, status=exc.status)
     if new:
         workspace.apply_after_reply(ticket.id, agent, request.form)  # macro changes, @mention notifications
-    return _sent(number, interaction)
+    return _sent(number, interaction.id, interaction.channel)
 
 
-def _sent(number: int, interaction: Interaction):
-    if interaction.channel == "note":
+def _sent(number: int, interaction_id: int, channel: str):
+    if channel == "note":
         flash(_("Internal note added."), "success")
     else:
-        flash(_("Reply queued for delivery by %(channel)s.", channel=channel_labels()[interaction.channel]),
-              "success")
-    return redirect(url_for(".ticket", number=number, _anchor=f"i-{interaction.id}"))
+        flash(_("Reply queued for delivery by %(channel)s.", channel=channel_labels()[channel]), "success")
+    return redirect(url_for(".ticket", number=number, _anchor=f"i-{interaction_id}"))
 
 
 @bp.get("/tickets/<int:number>/interactions/<int:interaction_id>")

@@ -63,12 +63,6 @@ def send_once(ticket_id: int, *, actor: Agent, **reply) -> tuple[Interaction, bo
     return _objects(db.session(), sent, actor), sent.new
 
 
-def stored(channel: str, external_id: str) -> Interaction | None:
-    """The reply or note a client stored before under ``external_id`` on ``channel``."""
-    return db.session.scalar(select(Interaction).where(Interaction.channel == channel,
-                                                       Interaction.external_id == external_id))
-
-
 def record(ticket_id: int, *, actor: Agent, body: str, channel: str | None = None, internal: bool = False,
            html: str | None = None, status: str | None = None, external_id: str | None = None) -> Sent:
     """Reply to the customer on ``channel`` (or add an internal note) and queue the delivery.
