@@ -204,14 +204,17 @@ def is_open(hours: Hours, moment: datetime) -> bool:
     return any(begin <= offset < end for begin, end in _spans(hours, local.date()))
 
 
+# The default calendar is the one marked so, else the oldest: calendars in this order, first wins.
+DEFAULT_FIRST = (BusinessCalendar.is_default.desc(), BusinessCalendar.id)
+
+
 def calendar_for(session: Session, queue_id: int | None) -> BusinessCalendar | None:
     """The calendar a queue keeps: its own, else the default one (as the SLA clocks pick it)."""
     own = session.scalar(select(QueueSettings.calendar_id).where(QueueSettings.queue_id == queue_id)) \
         if queue_id is not None else None
     if own is not None:
         return session.get(BusinessCalendar, own)
-    return session.scalar(select(BusinessCalendar)
-                          .order_by(BusinessCalendar.is_default.desc(), BusinessCalendar.id).limit(1))
+    return session.scalar(select(BusinessCalendar).order_by(*DEFAULT_FIRST).limit(1))
 
 
 def holiday_on(session: Session, queue_id: int | None, moment: datetime) -> Holiday | None:

@@ -44,8 +44,9 @@ class Rules:
                                key=lambda p: (-sum(x is not None for x in (p.queue_id, p.priority, p.segment)),
                                               p.position, p.id))
         self.calendars = {c.id: c for c in session.scalars(
-            select(BusinessCalendar).options(selectinload(BusinessCalendar.holidays)))}
-        self.default = min(self.calendars.values(), key=lambda c: (not c.is_default, c.id), default=None)
+            select(BusinessCalendar).order_by(*business_hours.DEFAULT_FIRST)
+            .options(selectinload(BusinessCalendar.holidays)))}
+        self.default = next(iter(self.calendars.values()), None)
         self.queue_calendar = dict(session.execute(
             select(QueueSettings.queue_id, QueueSettings.calendar_id).where(QueueSettings.calendar_id.is_not(None))
         ).all())
