@@ -45,11 +45,6 @@ def _time(value: str) -> time:
         raise HoursError(f"bad time {value!r}") from None
 
 
-def overnight(start: time, end: time) -> bool:
-    """A rule that ends at or before its start runs into the next day (``22:00-06:00``)."""
-    return end <= start
-
-
 def parse(spec: str) -> list[tuple[set[int], time, time]] | None:
     """None means always open."""
     spec = (spec or "").strip()
@@ -78,10 +73,10 @@ def open_at(rules, local: datetime) -> bool:
         return True
     day, clock = local.weekday(), local.time().replace(tzinfo=None)
     for days, start, end in rules:
-        if not overnight(start, end):
+        if start < end:
             if day in days and start <= clock < end:
                 return True
-        elif (day in days and clock >= start) or ((day - 1) % 7 in days and clock < end):
+        elif (day in days and clock >= start) or ((day - 1) % 7 in days and clock < end):  # past midnight
             return True
     return False
 

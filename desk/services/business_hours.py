@@ -38,7 +38,7 @@ class Hours:
 DAY = 86400
 
 
-def _seconds(text: str, *, latest: int = DAY) -> int:
+def _seconds(text: str, *, latest: int) -> int:
     try:
         hh, mm = str(text).split(":")
         value = int(hh) * 3600 + int(mm) * 60
